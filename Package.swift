@@ -1,0 +1,104 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let package = Package(
+    name: "lijiaoqiao",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "gateway", targets: ["GatewayServer"]),
+        .executable(name: "platform-token-runtime", targets: ["PlatformTokenRuntime"]),
+        .library(name: "TokenProtocol", targets: ["TokenProtocol"]),
+        .library(name: "TokenRuntime", targets: ["TokenRuntime"]),
+        .library(name: "Gateway", targets: ["Gateway"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
+    ],
+    targets: [
+        .target(
+            name: "TokenProtocol",
+            dependencies: [
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            path: "shared/Sources/TokenProtocol"
+        ),
+        .target(
+            name: "TokenRuntime",
+            dependencies: [
+                "TokenProtocol",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
+            path: "platform-token-runtime/Sources/TokenRuntime"
+        ),
+        .executableTarget(
+            name: "PlatformTokenRuntime",
+            dependencies: [
+                "TokenRuntime",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "platform-token-runtime/Sources/PlatformTokenRuntime"
+        ),
+        .target(
+            name: "Gateway",
+            dependencies: [
+                "TokenProtocol",
+                "TokenRuntime",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ],
+            path: "gateway/Sources/Gateway"
+        ),
+        .executableTarget(
+            name: "GatewayServer",
+            dependencies: [
+                "Gateway",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "gateway/Sources/GatewayServer"
+        ),
+        .testTarget(
+            name: "TokenProtocolTests",
+            dependencies: ["TokenProtocol"],
+            path: "Tests/TokenProtocolTests"
+        ),
+        .testTarget(
+            name: "TokenRuntimeTests",
+            dependencies: [
+                "TokenRuntime",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            path: "Tests/TokenRuntimeTests"
+        ),
+        .testTarget(
+            name: "GatewayTests",
+            dependencies: [
+                "Gateway",
+                "TokenRuntime",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            path: "Tests/GatewayTests"
+        ),
+    ]
+)

@@ -1,0 +1,3 @@
+import Gateway
+
+print("\(GatewayInfo.name): not implemented yet")

@@ -1,0 +1,63 @@
+import Hummingbird
+import TokenProtocol
+
+/// The admin API: issue, look up, list and revoke tokens. Every call needs the admin key.
+struct AdminRoutes: Sendable {
+    let service: TokenService
+    let auth: CallerAuthentication
+    let maxBodyBytes: Int
+
+    func register(on router: Router<BasicRequestContext>) {
+        router.post("/v1/tokens") { request, _ in try await issue(request) }
+        router.get("/v1/tokens") { request, _ in try await list(request) }
+        router.get("/v1/tokens/:id") { request, context in try await show(request, id: context.parameters.require("id")) }
+        router.post("/v1/tokens/:id/revoke") { request, context in
+            try await revoke(request, id: context.parameters.require("id"))
+        }
+    }
+
+    func issue(_ request: Request) async throws -> Response {
+        try auth.requireAdmin(request)
+        let contentType = request.headers[.contentType]?.lowercased() ?? ""
+        guard contentType.hasPrefix("application/json") else {
+            throw APIError(.unsupportedMediaType, "unsupported_media_type", "Content-Type must be application/json")
+        }
+        let body = try await request.body.collect(upTo: maxBodyBytes)
+        let issueRequest = try JSONBody.decode(IssueTokenRequest.self, from: body)
+        let issued = try await service.issue(issueRequest)
+        return JSONBody.response(.created, issued, headers: [.location: "/v1/tokens/\(issued.view.id)"])
+    }
+
+    func show(_ request: Request, id: String) async throws -> Response {
+        try auth.requireAdmin(request)
+        guard let view = try await service.lookup(id: id) else { throw APIError.notFound("no token with id \(id)") }
+        return JSONBody.response(.ok, view)
+    }
+
+    func list(_ request: Request) async throws -> Response {
+        try auth.requireAdmin(request)
+        let parameters = request.uri.queryParameters
+        var query = TokenQuery()
+        if let subject = parameters["subject"], !subject.isEmpty { query.subject = String(subject) }
+        if let status = parameters["status"], !status.isEmpty {
+            guard let value = TokenStatus(rawValue: String(status)), value != .unknown else {
+                throw APIError.invalidRequest("status must be active, expired or revoked")
+            }
+            query.status = value
+        }
+        if let limit = parameters["limit"] {
+            guard let value = Int(limit), (1...500).contains(value) else {
+                throw APIError.invalidRequest("limit must be a whole number from 1 to 500")
+            }
+            query.limit = value
+        }
+        if let cursor = parameters["cursor"], !cursor.isEmpty { query.after = String(cursor) }
+        return JSONBody.response(.ok, try await service.list(query))
+    }
+
+    func revoke(_ request: Request, id: String) async throws -> Response {
+        try auth.requireAdmin(request)
+        guard let record = try await service.revoke(id: id) else { throw APIError.notFound("no token with id \(id)") }
+        return JSONBody.response(.ok, TokenView(record, now: service.clock.now()))
+    }
+}

@@ -1,0 +1,48 @@
+import Hummingbird
+import Logging
+import TokenProtocol
+
+/// The parts one running runtime is made of, built by ``RuntimeApplication/build(configuration:logger:store:clock:)``.
+public struct RuntimeApplication: Sendable {
+    public let configuration: RuntimeConfiguration
+    public let service: TokenService
+    public let metrics: RuntimeMetrics
+
+    /// Wires store, service, metrics and routes. `store` defaults to the configured store.
+    public init(
+        configuration: RuntimeConfiguration,
+        store: any TokenStore = InMemoryTokenStore(),
+        clock: any WallClock = SystemWallClock()
+    ) {
+        self.configuration = configuration
+        let metrics = RuntimeMetrics()
+        self.metrics = metrics
+        self.service = TokenService(
+            store: store,
+            clock: clock,
+            limits: .init(defaultTTL: configuration.defaultTTL, maxTTL: configuration.maxTTL, issuer: configuration.issuer),
+            metrics: metrics
+        )
+    }
+
+    public func buildRouter(readiness: @escaping @Sendable () async -> Bool = { true }) -> Router<BasicRequestContext> {
+        let router = Router(context: BasicRequestContext.self)
+        router.add(middleware: RuntimeHTTPMiddleware(metrics: metrics))
+        let auth = CallerAuthentication(adminKey: configuration.adminKey, introspectionSecret: configuration.introspectionSecret)
+        HealthRoutes(service: service, metrics: metrics, readiness: readiness).register(on: router)
+        IntrospectionRoutes(service: service, auth: auth, maxBodyBytes: configuration.maxBodyBytes).register(on: router)
+        AdminRoutes(service: service, auth: auth, maxBodyBytes: configuration.maxBodyBytes).register(on: router)
+        return router
+    }
+
+    public func buildApplication(logger: Logger) -> some ApplicationProtocol {
+        Application(
+            router: buildRouter(),
+            configuration: .init(
+                address: .hostname(configuration.host, port: configuration.port),
+                serverName: "platform-token-runtime"
+            ),
+            logger: logger
+        )
+    }
+}

@@ -1,0 +1,30 @@
+import Hummingbird
+import TokenProtocol
+
+/// `POST /v1/introspect` (RFC 7662) and `POST /v1/revoke` (RFC 7009).
+struct IntrospectionRoutes: Sendable {
+    let service: TokenService
+    let auth: CallerAuthentication
+    let maxBodyBytes: Int
+
+    func register(on router: Router<BasicRequestContext>) {
+        router.post("/v1/introspect") { request, _ in try await introspect(request) }
+        router.post("/v1/revoke") { request, _ in try await revoke(request) }
+    }
+
+    func introspect(_ request: Request) async throws -> Response {
+        try auth.requireIntrospector(request)
+        let fields = try await FormRequest.fields(request, limit: maxBodyBytes)
+        let token = try FormRequest.single("token", in: fields)
+        return JSONBody.response(.ok, try await service.introspect(token: token))
+    }
+
+    /// RFC 7009 section 2.2: 200 whether or not the token existed.
+    func revoke(_ request: Request) async throws -> Response {
+        try auth.requireIntrospector(request, allowAdmin: true)
+        let fields = try await FormRequest.fields(request, limit: maxBodyBytes)
+        let token = try FormRequest.single("token", in: fields)
+        try await service.revoke(token: token)
+        return Response(status: .ok, headers: [.cacheControl: "no-store"])
+    }
+}

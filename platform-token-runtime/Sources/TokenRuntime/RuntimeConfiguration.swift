@@ -1,0 +1,98 @@
+import Logging
+import TokenProtocol
+
+/// platform-token-runtime's whole configuration, read and validated once from the environment.
+public struct RuntimeConfiguration: Sendable {
+    public enum StoreKind: String, Sendable { case memory, postgres }
+
+    public var environment: String
+    public var host: String
+    public var port: Int
+    public var adminKey: String
+    public var introspectionSecret: String
+    /// Names of the secrets that were generated because this is `dev` and they were unset.
+    public var generatedSecrets: [String]
+    public var defaultTTL: Int64
+    public var maxTTL: Int64
+    public var maxBodyBytes: Int
+    public var issuer: String
+    public var store: StoreKind
+    public var databaseURL: String?
+    public var logLevel: Logger.Level
+
+    public var isDev: Bool { environment == "dev" }
+
+    public static let minimumSecretLength = 16
+
+    /// Reads every `TOKEN_RUNTIME_*` variable; throws all problems together.
+    public static func load(from environment: [String: String]) throws(ConfigurationErrors) -> RuntimeConfiguration {
+        var env = EnvironmentReader(environment)
+        let name = env.string("TOKEN_RUNTIME_ENV", default: "production").lowercased()
+        let isDev = name == "dev"
+        var generated: [String] = []
+
+        func secret(_ variable: String) -> String {
+            if let value = env.raw(variable) {
+                if value.utf8.count < minimumSecretLength {
+                    env.fail(variable, "too short; use at least \(minimumSecretLength) characters (e.g. openssl rand -hex 32)")
+                }
+                return value
+            }
+            if isDev {
+                generated.append(variable)
+                return "dev_" + TokenFormat.generate().dropFirst(TokenFormat.prefix.count)
+            }
+            env.fail(variable, "required when TOKEN_RUNTIME_ENV is \"\(name)\" (only dev may run with generated secrets)")
+            return ""
+        }
+        let adminKey = secret("TOKEN_RUNTIME_ADMIN_KEY")
+        let introspectionSecret = secret("TOKEN_RUNTIME_INTROSPECTION_SECRET")
+        if !adminKey.isEmpty, adminKey == introspectionSecret {
+            env.fail("TOKEN_RUNTIME_INTROSPECTION_SECRET", "must differ from TOKEN_RUNTIME_ADMIN_KEY")
+        }
+
+        let defaultTTL = env.duration("TOKEN_RUNTIME_DEFAULT_TTL", default: .seconds(86_400))
+        let maxTTL = env.duration("TOKEN_RUNTIME_MAX_TTL", default: .seconds(31_536_000))
+        if defaultTTL > maxTTL {
+            env.fail("TOKEN_RUNTIME_DEFAULT_TTL", "must not exceed TOKEN_RUNTIME_MAX_TTL")
+        }
+        let store = env.choice("TOKEN_RUNTIME_STORE", default: isDev ? "memory" : "postgres", allowed: ["memory", "postgres"])
+        let databaseURL = env.raw("TOKEN_RUNTIME_DATABASE_URL")
+        if store == "memory", !isDev {
+            env.fail("TOKEN_RUNTIME_STORE", "memory is allowed only when TOKEN_RUNTIME_ENV=dev; use postgres with TOKEN_RUNTIME_DATABASE_URL")
+        }
+        if store == "postgres", databaseURL == nil {
+            env.fail("TOKEN_RUNTIME_DATABASE_URL", "required with TOKEN_RUNTIME_STORE=postgres (postgres://user:password@host:5432/database)")
+        }
+        let level = env.choice(
+            "TOKEN_RUNTIME_LOG_LEVEL", default: "info",
+            allowed: ["trace", "debug", "info", "notice", "warning", "error", "critical"])
+
+        let configuration = RuntimeConfiguration(
+            environment: name,
+            host: env.string("TOKEN_RUNTIME_HOST", default: "127.0.0.1"),
+            port: env.port("TOKEN_RUNTIME_PORT", default: 18081),
+            adminKey: adminKey,
+            introspectionSecret: introspectionSecret,
+            generatedSecrets: generated,
+            defaultTTL: Int64(defaultTTL.inSeconds.rounded()),
+            maxTTL: Int64(maxTTL.inSeconds.rounded()),
+            maxBodyBytes: env.int("TOKEN_RUNTIME_MAX_BODY_BYTES", default: 65_536, range: 1_024...16_777_216),
+            issuer: env.string("TOKEN_RUNTIME_ISSUER", default: "platform-token-runtime"),
+            store: StoreKind(rawValue: store) ?? .memory,
+            databaseURL: databaseURL,
+            logLevel: Logger.Level(rawValue: level) ?? .info
+        )
+        try env.validate()
+        return configuration
+    }
+
+    /// A dev configuration for tests and local tools: fixed secrets, memory store.
+    public static func testing(port: Int = 0) -> RuntimeConfiguration {
+        RuntimeConfiguration(
+            environment: "dev", host: "127.0.0.1", port: port,
+            adminKey: "test-admin-key-0123456789", introspectionSecret: "test-introspection-secret-0123",
+            generatedSecrets: [], defaultTTL: 86_400, maxTTL: 31_536_000, maxBodyBytes: 65_536,
+            issuer: "platform-token-runtime", store: .memory, databaseURL: nil, logLevel: .info)
+    }
+}

@@ -1,0 +1,155 @@
+import Logging
+import TokenProtocol
+
+/// Issue, revoke and introspect, against an injected ``WallClock``. The HTTP layer is a thin
+/// shell around this type; so is the gateway's in-process (dev) runtime.
+public final class TokenService: Sendable {
+    public struct Limits: Sendable, Equatable {
+        public var defaultTTL: Int64
+        public var maxTTL: Int64
+        public var issuer: String
+
+        public init(defaultTTL: Int64 = 86_400, maxTTL: Int64 = 31_536_000, issuer: String = "platform-token-runtime") {
+            self.defaultTTL = defaultTTL
+            self.maxTTL = maxTTL
+            self.issuer = issuer
+        }
+    }
+
+    public let store: any TokenStore
+    public let clock: any WallClock
+    public let limits: Limits
+    let metrics: RuntimeMetrics
+    let revocationListener: (@Sendable (TokenRecord) async -> Void)?
+
+    public init(
+        store: any TokenStore,
+        clock: any WallClock = SystemWallClock(),
+        limits: Limits = Limits(),
+        metrics: RuntimeMetrics = RuntimeMetrics(),
+        onRevoke: (@Sendable (TokenRecord) async -> Void)? = nil
+    ) {
+        self.store = store
+        self.clock = clock
+        self.limits = limits
+        self.metrics = metrics
+        self.revocationListener = onRevoke
+    }
+
+    /// Issues a new token. The returned ``IssuedToken`` is the only place the token appears.
+    public func issue(_ request: IssueTokenRequest) async throws -> IssuedToken {
+        try validate(request)
+        let now = clock.now()
+        let ttl = request.ttlSeconds ?? limits.defaultTTL
+        let token = TokenFormat.generate()
+        let issuedAt = Int64(now.rounded(.down))
+        let record = TokenRecord(
+            id: TokenRecord.newID(),
+            digest: TokenDigest(token: token),
+            subject: request.subject,
+            clientID: request.clientID,
+            scopes: request.scopes ?? [],
+            issuedAt: issuedAt,
+            expiresAt: Int64((now + Double(ttl)).rounded(.up)),
+            rateLimitRPM: request.rateLimitRPM,
+            rateLimitTPM: request.rateLimitTPM,
+            models: request.models
+        )
+        try await store.insert(record)
+        metrics.tokensIssued.increment()
+        return IssuedToken(token: token, view: TokenView(record, now: now))
+    }
+
+    /// RFC 7662: full claims for an active token, only `active: false` and the reason otherwise.
+    /// A malformed token is simply unknown.
+    public func introspect(token: String) async throws -> IntrospectionResponse {
+        let response: IntrospectionResponse
+        if TokenFormat.isWellFormed(token), let record = try await store.record(digest: TokenDigest(token: token)) {
+            let status = record.status(at: clock.now())
+            response = status == .active ? claims(record) : .inactive(status)
+        } else {
+            response = .inactive(.unknown)
+        }
+        metrics.introspection(response.status ?? .unknown)
+        return response
+    }
+
+    /// Revokes by id; idempotent. Nil when no token has that id.
+    public func revoke(id: String) async throws -> TokenRecord? {
+        guard let before = try await store.record(id: id) else { return nil }
+        if before.revokedAt != nil { return before }
+        guard let after = try await store.revoke(id: id, at: Int64(clock.now().rounded(.down))) else { return nil }
+        metrics.tokensRevoked.increment()
+        await revocationListener?(after)
+        return after
+    }
+
+    /// RFC 7009: revokes the token if it exists; unknown or malformed tokens are not an error.
+    public func revoke(token: String) async throws {
+        guard TokenFormat.isWellFormed(token),
+            let record = try await store.record(digest: TokenDigest(token: token))
+        else { return }
+        _ = try await revoke(id: record.id)
+    }
+
+    public func lookup(id: String) async throws -> TokenView? {
+        guard let record = try await store.record(id: id) else { return nil }
+        return TokenView(record, now: clock.now())
+    }
+
+    public func list(_ query: TokenQuery) async throws -> TokenList {
+        let now = clock.now()
+        let page = try await store.list(query, now: now)
+        return TokenList(data: page.records.map { TokenView($0, now: now) }, nextCursor: page.nextCursor)
+    }
+
+    func claims(_ record: TokenRecord) -> IntrospectionResponse {
+        IntrospectionResponse(
+            active: true,
+            scope: record.scopes.isEmpty ? nil : record.scopes.joined(separator: " "),
+            clientID: record.clientID,
+            username: record.subject,
+            sub: record.subject,
+            tokenType: "Bearer",
+            exp: record.expiresAt,
+            iat: record.issuedAt,
+            nbf: record.issuedAt,
+            iss: limits.issuer,
+            jti: record.id,
+            status: .active,
+            rateLimitRPM: record.rateLimitRPM,
+            rateLimitTPM: record.rateLimitTPM,
+            models: record.models
+        )
+    }
+
+    func validate(_ request: IssueTokenRequest) throws {
+        func invalid(_ message: String) -> TokenServiceError { .invalidRequest(message) }
+        let subject = request.subject
+        guard !subject.isEmpty, subject.utf8.count <= 256, !subject.contains(where: \.isNewline) else {
+            throw invalid("subject must be 1 to 256 characters without line breaks")
+        }
+        if let ttl = request.ttlSeconds {
+            guard ttl > 0 else { throw invalid("ttl_seconds must be positive") }
+            guard ttl <= limits.maxTTL else { throw invalid("ttl_seconds must be at most \(limits.maxTTL)") }
+        }
+        for scope in request.scopes ?? [] where scope.isEmpty || scope.contains(" ") || scope.utf8.count > 128 {
+            throw invalid("each scope must be 1 to 128 characters without spaces")
+        }
+        if let clientID = request.clientID, clientID.isEmpty || clientID.utf8.count > 256 {
+            throw invalid("client_id must be 1 to 256 characters")
+        }
+        if let rpm = request.rateLimitRPM, rpm < 0 { throw invalid("rate_limit_rpm must be 0 (unlimited) or more") }
+        if let tpm = request.rateLimitTPM, tpm < 0 { throw invalid("rate_limit_tpm must be 0 (unlimited) or more") }
+        if let models = request.models {
+            guard !models.isEmpty else { throw invalid("models, when given, must name at least one model") }
+            for model in models where model.isEmpty || model.utf8.count > 256 {
+                throw invalid("each model must be 1 to 256 characters")
+            }
+        }
+    }
+}
+
+public enum TokenServiceError: Error, Sendable, Equatable {
+    case invalidRequest(String)
+}

@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# The one repo-level check: installs what it needs (apt, as root), builds, runs every test
+# (unit, HTTP and integration, with a real PostgreSQL), and checks the repository itself.
+# Idempotent; safe to run again on the same machine.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+root=$(pwd)
+
+log() { printf '\n== %s\n' "$*"; }
+
+if ! command -v swift >/dev/null 2>&1 && [ -x /opt/swift/usr/bin/swift ]; then
+    export PATH=/opt/swift/usr/bin:$PATH
+fi
+
+# --- system packages -------------------------------------------------------------------------
+need=()
+command -v initdb >/dev/null 2>&1 || [ -x /usr/lib/postgresql/15/bin/initdb ] || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
+command -v python3 >/dev/null 2>&1 || need+=(python3)
+python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || need+=(python3-venv)
+command -v curl >/dev/null 2>&1 || need+=(curl)
+if [ ${#need[@]} -gt 0 ]; then
+    log "installing ${need[*]}"
+    if [ "$(id -u)" = 0 ]; then
+        export DEBIAN_FRONTEND=noninteractive
+        apt-get update -qq
+        apt-get install -y -qq "${need[@]}" >/dev/null
+    else
+        echo "missing packages (${need[*]}) and not root: install them first" >&2
+        exit 1
+    fi
+fi
+
+# --- repository checks -----------------------------------------------------------------------
+log "repository checks"
+fail=0
+if git ls-files | grep -qE '(^|/)\.build[^/]*/|(^|/)Package\.resolved$'; then
+    echo "a build folder or Package.resolved is tracked" >&2
+    fail=1
+fi
+# Raw tokens or provider keys must never be committed.
+if git grep -nIE 'ljq_[0-9A-Za-z]{49}|sk-[A-Za-z0-9_-]{32,}|-----BEGIN (RSA |EC )?PRIVATE KEY' -- . ':!scripts/ci/repo_integrity_check.sh' >/dev/null; then
+    echo "something that looks like a token or private key is committed:" >&2
+    git grep -nIE 'ljq_[0-9A-Za-z]{49}|sk-[A-Za-z0-9_-]{32,}|-----BEGIN (RSA |EC )?PRIVATE KEY' -- . ':!scripts/ci/repo_integrity_check.sh' >&2
+    fail=1
+fi
+# Every environment variable the code reads is documented in README.md.
+for v in $(git grep -hoE '"(GATEWAY|TOKEN_RUNTIME|OPENAI|PASSWORD)_[A-Z0-9_]+"' -- '*.swift' | tr -d '"' | sort -u); do
+    if ! grep -q "$v" README.md; then
+        echo "environment variable $v is read by the code but not documented in README.md" >&2
+        fail=1
+    fi
+done
+[ "$fail" = 0 ] || exit 1
+echo "ok"
+
+# --- build and test --------------------------------------------------------------------------
+log "swift build (debug, with tests and executables)"
+swift build --build-tests
+
+log "swift test"
+swift test --skip-build 2>&1 | tee /tmp/ljq-swift-test.log
+status=${PIPESTATUS[0]}
+if [ "$status" -ne 0 ]; then
+    echo "swift test failed" >&2
+    exit "$status"
+fi
+log "all checks passed"
