@@ -1,0 +1,54 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOHTTP1
+import TokenProtocol
+
+/// One RFC 7662 call to the token authority. The seam between the cache and the network.
+public protocol IntrospectionClient: Sendable {
+    func introspect(_ token: String) async throws -> IntrospectionResponse
+}
+
+public enum IntrospectionClientError: Error, Sendable, Equatable {
+    /// The runtime answered with a status other than 200 (401 means the secret is wrong).
+    case status(Int)
+    case invalidAnswer
+    case timeout
+}
+
+/// `POST {base}/v1/introspect` over a pooled AsyncHTTPClient, authenticated with the
+/// introspection secret, with a whole-request deadline on top of the client's idle timeouts.
+public struct HTTPIntrospectionClient: IntrospectionClient {
+    let url: String
+    let authorization: String
+    let httpClient: HTTPClient
+    let deadline: TimeAmount
+
+    public init(baseURL: String, secret: String, httpClient: HTTPClient, deadline: Duration) {
+        url = (baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL) + "/v1/introspect"
+        authorization = "Bearer \(secret)"
+        self.httpClient = httpClient
+        self.deadline = TimeAmount(deadline)
+    }
+
+    public func introspect(_ token: String) async throws -> IntrospectionResponse {
+        var request = HTTPClientRequest(url: url)
+        request.method = .POST
+        request.headers.add(name: "Authorization", value: authorization)
+        request.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
+        request.headers.add(name: "Accept", value: "application/json")
+        request.body = .bytes(ByteBuffer(string: IntrospectionRequest(token: token).formEncoded))
+        do {
+            let response = try await httpClient.execute(request, deadline: .now() + deadline)
+            let body = try await response.body.collect(upTo: 1 << 16)
+            guard response.status == .ok else { throw IntrospectionClientError.status(Int(response.status.code)) }
+            do {
+                return try JSONDecoder().decode(IntrospectionResponse.self, from: Data(body.readableBytesView))
+            } catch {
+                throw IntrospectionClientError.invalidAnswer
+            }
+        } catch let error as HTTPClientError where error == .deadlineExceeded || error == .readTimeout || error == .connectTimeout {
+            throw IntrospectionClientError.timeout
+        }
+    }
+}

@@ -1,0 +1,121 @@
+/// A fixed-capacity map that evicts its least recently used entry, every operation O(1):
+/// a hash map into slots threaded on an intrusive doubly linked list (indices, not references,
+/// so there is no reference counting on the hot path).
+struct LRUTable<Key: Hashable, Value> {
+    private var slotByKey: [Key: Int32] = [:]
+    private var keys: [Key?] = []
+    private var values: [Value?] = []
+    private var previous: [Int32] = []
+    private var next: [Int32] = []
+    private var free: [Int32] = []
+    /// Most recently used slot.
+    private var head: Int32 = -1
+    /// Least recently used slot.
+    private var tail: Int32 = -1
+
+    let capacity: Int
+
+    init(capacity: Int) {
+        precondition(capacity > 0, "LRUTable needs room for at least one entry")
+        self.capacity = capacity
+        slotByKey.reserveCapacity(capacity)
+    }
+
+    var count: Int { slotByKey.count }
+
+    /// The value for `key`, which becomes the most recently used.
+    mutating func get(_ key: Key) -> Value? {
+        guard let slot = slotByKey[key] else { return nil }
+        moveToFront(slot)
+        return values[Int(slot)]
+    }
+
+    /// The value for `key`, without touching its recency.
+    func peek(_ key: Key) -> Value? {
+        slotByKey[key].flatMap { values[Int($0)] }
+    }
+
+    /// Inserts or replaces; returns the key evicted to make room, if any.
+    @discardableResult
+    mutating func set(_ key: Key, _ value: Value) -> Key? {
+        if let slot = slotByKey[key] {
+            values[Int(slot)] = value
+            moveToFront(slot)
+            return nil
+        }
+        var evicted: Key?
+        if slotByKey.count >= capacity {
+            evicted = keys[Int(tail)]
+            if let evicted { remove(evicted) }
+        }
+        let slot: Int32
+        if let reused = free.popLast() {
+            slot = reused
+            keys[Int(slot)] = key
+            values[Int(slot)] = value
+        } else {
+            slot = Int32(keys.count)
+            keys.append(key)
+            values.append(value)
+            previous.append(-1)
+            next.append(-1)
+        }
+        slotByKey[key] = slot
+        linkAtFront(slot)
+        return evicted
+    }
+
+    @discardableResult
+    mutating func remove(_ key: Key) -> Value? {
+        guard let slot = slotByKey.removeValue(forKey: key) else { return nil }
+        unlink(slot)
+        let value = values[Int(slot)]
+        keys[Int(slot)] = nil
+        values[Int(slot)] = nil
+        free.append(slot)
+        return value
+    }
+
+    /// Removes every entry `shouldRemove` selects; returns how many.
+    @discardableResult
+    mutating func removeAll(where shouldRemove: (Value) -> Bool) -> Int {
+        var doomed: [Key] = []
+        for (key, slot) in slotByKey where shouldRemove(values[Int(slot)]!) { doomed.append(key) }
+        for key in doomed { remove(key) }
+        return doomed.count
+    }
+
+    /// Keys from most to least recently used (for tests and diagnostics).
+    var keysByRecency: [Key] {
+        var out: [Key] = []
+        var slot = head
+        while slot >= 0 {
+            out.append(keys[Int(slot)]!)
+            slot = next[Int(slot)]
+        }
+        return out
+    }
+
+    private mutating func moveToFront(_ slot: Int32) {
+        guard slot != head else { return }
+        unlink(slot)
+        linkAtFront(slot)
+    }
+
+    private mutating func linkAtFront(_ slot: Int32) {
+        previous[Int(slot)] = -1
+        next[Int(slot)] = head
+        if head >= 0 { previous[Int(head)] = slot }
+        head = slot
+        if tail < 0 { tail = slot }
+    }
+
+    private mutating func unlink(_ slot: Int32) {
+        let before = previous[Int(slot)]
+        let after = next[Int(slot)]
+        if before >= 0 { next[Int(before)] = after } else { head = after }
+        if after >= 0 { previous[Int(after)] = before } else { tail = before }
+        previous[Int(slot)] = -1
+        next[Int(slot)] = -1
+    }
+}
