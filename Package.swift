@@ -78,6 +78,11 @@ let package = Package(
             ],
             path: "gateway/Sources/GatewayServer"
         ),
+        .executableTarget(
+            name: "TokenCacheBenchmark",
+            dependencies: ["Gateway", "TokenProtocol"],
+            path: "bench/Sources/TokenCacheBenchmark"
+        ),
         .testTarget(
             name: "TokenProtocolTests",
             dependencies: ["TokenProtocol"],
