@@ -60,6 +60,21 @@ public final class TokenService: Sendable {
         return IssuedToken(token: token, view: TokenView(record, now: now))
     }
 
+    /// Registers a caller-chosen, well-formed token (the gateway's dev tokens). Not exposed over HTTP.
+    public func register(token: String, _ request: IssueTokenRequest) async throws -> TokenView {
+        guard TokenFormat.isWellFormed(token) else { throw TokenServiceError.invalidRequest("token is not well-formed") }
+        try validate(request)
+        let now = clock.now()
+        let record = TokenRecord(
+            id: TokenRecord.newID(), digest: TokenDigest(token: token), subject: request.subject, clientID: request.clientID,
+            scopes: request.scopes ?? [], issuedAt: Int64(now.rounded(.down)),
+            expiresAt: Int64((now + Double(request.ttlSeconds ?? limits.defaultTTL)).rounded(.up)),
+            rateLimitRPM: request.rateLimitRPM, rateLimitTPM: request.rateLimitTPM, models: request.models)
+        try await store.insert(record)
+        metrics.tokensIssued.increment()
+        return TokenView(record, now: now)
+    }
+
     /// RFC 7662: full claims for an active token, only `active: false` and the reason otherwise.
     /// A malformed token is simply unknown.
     public func introspect(token: String) async throws -> IntrospectionResponse {

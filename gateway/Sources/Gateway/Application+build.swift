@@ -1,0 +1,123 @@
+import AsyncHTTPClient
+import Hummingbird
+import Logging
+import ServiceLifecycle
+import TokenProtocol
+import TokenRuntime
+
+/// The gateway's parts, wired in one place and in a fixed order:
+/// configuration -> metrics -> token verifier -> audit sink -> provider registry and routing ->
+/// router and middleware -> server and background services (cache sweeper, audit writer, client
+/// shutdown) in one service group. (Logging is bootstrapped by the executable before this.)
+public struct GatewayApplication: Sendable {
+    public let configuration: GatewayConfiguration
+    public let metrics: GatewayMetrics
+    public let verifier: any TokenVerifier
+    /// The introspection cache (remote mode only).
+    public let cache: IntrospectionCache?
+    public let audit: any AuditSink
+    public let registry: ProviderRegistry
+    public let rateLimiter: RateLimiter
+    /// dev only: the token generated at startup when GATEWAY_DEV_TOKENS was unset.
+    public let generatedDevToken: String?
+    let runtimeHTTPClient: HTTPClient?
+    let backgroundServices: [any Service]
+    let logger: Logger
+
+    /// Wires everything. `audit` and `registry` replace the configured ones (tests pass their own).
+    public static func build(
+        configuration: GatewayConfiguration, logger: Logger, clock: any WallClock = SystemWallClock(),
+        audit: (any AuditSink)? = nil, registry: ProviderRegistry? = nil
+    ) async throws -> GatewayApplication {
+        for warning in configuration.warnings { logger.warning("\(warning)") }
+        // metrics
+        let metrics = GatewayMetrics()
+        // token verifier
+        var verifier: any TokenVerifier
+        var cache: IntrospectionCache?
+        var runtimeHTTPClient: HTTPClient?
+        var generatedDevToken: String?
+        var services: [any Service] = []
+        switch configuration.mode {
+        case .remoteIntrospection:
+            let httpClient = buildTimeoutClient(configuration.http)
+            let introspectionCache = IntrospectionCache(config: configuration.tokenCache, clock: clock)
+            verifier = RemoteTokenRuntime(
+                client: HTTPIntrospectionClient(
+                    baseURL: configuration.tokenRuntimeURL, secret: configuration.tokenRuntimeSecret, httpClient: httpClient,
+                    deadline: configuration.tokenRuntimeTimeout),
+                cache: introspectionCache, metrics: metrics.tokenCache, logger: logger)
+            cache = introspectionCache
+            runtimeHTTPClient = httpClient
+            services.append(CacheSweeper(cache: introspectionCache))
+        case .inmemory:
+            let inProcess = InProcessTokenRuntime(service: TokenService(store: InMemoryTokenStore(), clock: clock))
+            generatedDevToken = try await inProcess.registerDevTokens(configuration.devTokens)
+            verifier = inProcess
+        }
+        // audit sink
+        let auditSink: any AuditSink
+        if let audit {
+            auditSink = audit
+        } else {
+            if configuration.databaseURL != nil {
+                logger.warning("audit: GATEWAY_DATABASE_URL is set but this build has no PostgreSQL audit sink; keeping records in memory")
+            } else if configuration.isDev {
+                logger.info("audit: no database configured, keeping records in memory")
+            } else {
+                logger.warning("audit: no database configured, keeping records in memory")
+            }
+            auditSink = InMemoryAuditSink(capacity: 10_000)
+        }
+        // providers and routing
+        let providers =
+            registry
+            ?? ProviderRegistry.build(configuration.providers, http: configuration.http, strategy: configuration.routing, clock: clock)
+        let closingClient = runtimeHTTPClient
+        services.append(
+            ShutdownHook {
+                await providers.shutdown()
+                try? await closingClient?.shutdown()
+            })
+        return GatewayApplication(
+            configuration: configuration, metrics: metrics, verifier: verifier, cache: cache, audit: auditSink,
+            registry: providers, rateLimiter: RateLimiter(clock: clock), generatedDevToken: generatedDevToken,
+            runtimeHTTPClient: runtimeHTTPClient, backgroundServices: services, logger: logger)
+    }
+
+    /// Routes and middleware. `/api/v1/*` are aliases of `/v1/*` with identical behaviour.
+    public func buildRouter() -> Router<GatewayRequestContext> {
+        let router = Router(context: GatewayRequestContext.self)
+        router.add(middleware: GatewayMiddleware(cors: configuration.cors, metrics: metrics))
+        let authenticator = RequestAuthenticator(verifier: verifier)
+        let proxy = ProxyHandler(
+            authenticator: authenticator, registry: registry, rateLimiter: rateLimiter,
+            defaultLimits: .init(requestsPerMinute: configuration.rateLimitRPM, tokensPerMinute: configuration.rateLimitTPM),
+            audit: audit, metrics: metrics, maxBodyBytes: configuration.maxBodyBytes, clock: SystemWallClock(), logger: logger)
+        let models = ModelsHandler(authenticator: authenticator, registry: registry)
+        for prefix in ["/v1", "/api/v1"] {
+            router.post("\(prefix)/chat/completions") { request, context in
+                await proxy.handle(request, context: context, endpoint: .chatCompletions)
+            }
+            router.post("\(prefix)/completions") { request, context in
+                await proxy.handle(request, context: context, endpoint: .completions)
+            }
+            router.post("\(prefix)/embeddings") { request, context in
+                await proxy.handle(request, context: context, endpoint: .embeddings)
+            }
+            router.get("\(prefix)/models") { request, context in try await models.handle(request, context: context) }
+        }
+        let probe = runtimeHTTPClient.map { HealthRoutes.runtimeProbe(baseURL: configuration.tokenRuntimeURL, client: $0) }
+        HealthRoutes(metrics: metrics, cache: cache, audit: audit, runtimeProbe: probe).register(on: router)
+        return router
+    }
+
+    /// The HTTP server with the background services it owns.
+    public func buildApplication() -> some ApplicationProtocol {
+        Application(
+            router: buildRouter(),
+            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "lijiaoqiao-gateway"),
+            services: backgroundServices,
+            logger: logger)
+    }
+}

@@ -1,0 +1,29 @@
+import TokenProtocol
+import TokenRuntime
+
+/// dev only (`GATEWAY_TOKEN_RUNTIME_MODE=inmemory`): the TokenRuntime library runs inside the
+/// gateway, the same code as the platform-token-runtime service, with its in-memory store.
+public struct InProcessTokenRuntime: TokenVerifier {
+    public let service: TokenService
+
+    public init(service: TokenService) {
+        self.service = service
+    }
+
+    public func verify(_ token: String) async -> TokenVerdict {
+        do {
+            return TokenVerdict(try await service.introspect(token: token))
+        } catch {
+            return .unavailable(.error)
+        }
+    }
+
+    /// Registers the configured dev tokens, or generates one when there are none; returns the
+    /// generated token (to be shown once), or nil.
+    public func registerDevTokens(_ tokens: [String]) async throws -> String? {
+        let request = IssueTokenRequest(subject: "dev", ttlSeconds: service.limits.maxTTL)
+        for token in tokens { _ = try await service.register(token: token, request) }
+        guard tokens.isEmpty else { return nil }
+        return try await service.issue(request).token
+    }
+}

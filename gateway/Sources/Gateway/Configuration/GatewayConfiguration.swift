@@ -1,0 +1,148 @@
+import Foundation
+import Logging
+import TokenProtocol
+
+/// The gateway's whole configuration, read once from a snapshot of the environment and validated
+/// in one place. Every problem is reported at once, each naming its variable.
+public struct GatewayConfiguration: Sendable {
+    public var environment: String
+    public var host: String
+    public var port: Int
+    public var mode: EnvPolicy.Mode
+    public var tokenRuntimeURL: String
+    public var tokenRuntimeSecret: String
+    /// Whole-request deadline of one introspection call.
+    public var tokenRuntimeTimeout: Duration
+    public var tokenCache: TokenCacheConfig
+    public var http: HTTPTimeoutConfig
+    /// dev (`inmemory`) only: tokens registered at startup.
+    public var devTokens: [String]
+    public var providers: [ProviderConfig]
+    public var routing: RoutingStrategyKind
+    public var encryptionKey: [UInt8]
+    public var cors: CORSPolicy
+    public var rateLimitRPM: Int
+    public var rateLimitTPM: Int
+    public var maxBodyBytes: Int
+    public var shutdownGrace: Duration
+    public var databaseURL: String?
+    public var auditQueueCapacity: Int
+    public var revocationStream: Bool
+    public var logLevel: Logger.Level
+    /// Things to log once at startup (dev defaults, fallbacks).
+    public var warnings: [String]
+
+    public var isDev: Bool { environment == "dev" }
+
+    /// Reads the configuration; `readFile` loads GATEWAY_PROVIDERS_FILE (injected by tests).
+    public static func load(
+        from environment: [String: String],
+        readFile: (String) throws -> Data = { try Data(contentsOf: URL(fileURLWithPath: $0)) }
+    ) throws(ConfigurationErrors) -> GatewayConfiguration {
+        var env = EnvironmentReader(environment)
+        var warnings: [String] = []
+        let name = env.string("GATEWAY_ENV", default: "production").lowercased()
+
+        let modeName = env.choice(
+            "GATEWAY_TOKEN_RUNTIME_MODE", default: "remote_introspection", allowed: EnvPolicy.Mode.allCases.map(\.rawValue))
+        let mode = EnvPolicy.Mode(rawValue: modeName) ?? .remoteIntrospection
+        let (key, cors) = EnvPolicy.apply(environment: name, mode: mode, env: &env, warnings: &warnings)
+
+        let runtimeURL = env.string("GATEWAY_TOKEN_RUNTIME_URL", default: "http://127.0.0.1:18081")
+        var secret = ""
+        if mode == .remoteIntrospection {
+            if !(runtimeURL.hasPrefix("http://") || runtimeURL.hasPrefix("https://")) {
+                env.fail("GATEWAY_TOKEN_RUNTIME_URL", "must be an http:// or https:// URL (got \"\(runtimeURL)\")")
+            }
+            if let value = env.raw("GATEWAY_TOKEN_RUNTIME_SECRET") {
+                secret = value
+            } else {
+                env.fail(
+                    "GATEWAY_TOKEN_RUNTIME_SECRET",
+                    "required with GATEWAY_TOKEN_RUNTIME_MODE=remote_introspection: the runtime's TOKEN_RUNTIME_INTROSPECTION_SECRET")
+            }
+        }
+
+        var devTokens: [String] = []
+        if mode == .inmemory {
+            devTokens = env.list("GATEWAY_DEV_TOKENS")
+            for token in devTokens where !TokenFormat.isWellFormed(token) {
+                env.fail("GATEWAY_DEV_TOKENS", "\"\(token.prefix(8))...\" is not a well-formed ljq_ token; make one with: gateway dev-token")
+            }
+        }
+
+        let routingName = env.string("GATEWAY_ROUTING_STRATEGY", default: "latency").lowercased()
+        let routing = RoutingStrategyKind(rawValue: routingName) ?? .latency
+        if RoutingStrategyKind(rawValue: routingName) == nil {
+            warnings.append("GATEWAY_ROUTING_STRATEGY \"\(routingName)\" is unknown; using latency")
+        }
+
+        let providers = loadProviders(env: &env, key: key, readFile: readFile)
+
+        let configuration = GatewayConfiguration(
+            environment: name,
+            host: env.string("GATEWAY_HOST", default: "0.0.0.0"),
+            port: env.port("GATEWAY_PORT", default: 8080),
+            mode: mode,
+            tokenRuntimeURL: runtimeURL,
+            tokenRuntimeSecret: secret,
+            tokenRuntimeTimeout: env.duration("GATEWAY_TOKEN_RUNTIME_TIMEOUT", default: .seconds(2)),
+            tokenCache: TokenCacheConfig.load(from: &env),
+            http: HTTPTimeoutConfig.load(from: &env),
+            devTokens: devTokens,
+            providers: providers,
+            routing: routing,
+            encryptionKey: key,
+            cors: cors,
+            rateLimitRPM: env.int("GATEWAY_RATE_LIMIT_RPM", default: 0, range: 0...100_000_000),
+            rateLimitTPM: env.int("GATEWAY_RATE_LIMIT_TPM", default: 0, range: 0...1_000_000_000),
+            maxBodyBytes: env.int("GATEWAY_MAX_BODY_BYTES", default: 10 << 20, range: 1_024...1 << 30),
+            shutdownGrace: env.duration("GATEWAY_SHUTDOWN_GRACE", default: .seconds(10)),
+            databaseURL: env.raw("GATEWAY_DATABASE_URL"),
+            auditQueueCapacity: env.int("GATEWAY_AUDIT_QUEUE_SIZE", default: 100_000, range: 1...100_000_000),
+            revocationStream: env.choice(
+                "GATEWAY_REVOCATION_STREAM", default: mode == .remoteIntrospection ? "on" : "off", allowed: ["on", "off"]) == "on",
+            logLevel: Logger.Level(
+                rawValue: env.choice(
+                    "GATEWAY_LOG_LEVEL", default: "info",
+                    allowed: ["trace", "debug", "info", "notice", "warning", "error", "critical"])) ?? .info,
+            warnings: warnings
+        )
+        try env.validate()
+        return configuration
+    }
+
+    static func loadProviders(
+        env: inout EnvironmentReader, key: [UInt8], readFile: (String) throws -> Data
+    ) -> [ProviderConfig] {
+        if let path = env.raw("GATEWAY_PROVIDERS_FILE") {
+            do {
+                return ProvidersFile.load(data: try readFile(path), env: &env, encryptionKey: key)
+            } catch {
+                env.fail("GATEWAY_PROVIDERS_FILE", "cannot read \(path): \(error.localizedDescription)")
+                return []
+            }
+        }
+        if let apiKey = env.raw("OPENAI_API_KEY") {
+            var models = env.list("OPENAI_MODELS")
+            if models.isEmpty { models = ["gpt-4o-mini", "gpt-4o"] }
+            var secret = apiKey
+            if SecretBox.isEncrypted(apiKey) {
+                do {
+                    secret = try SecretBox.decrypt(apiKey, key: key)
+                } catch {
+                    env.fail("PASSWORD_ENCRYPTION_KEY", "does not decrypt OPENAI_API_KEY")
+                }
+            }
+            let baseURL = env.string("OPENAI_BASE_URL", default: "https://api.openai.com")
+            if !(baseURL.hasPrefix("http://") || baseURL.hasPrefix("https://")) {
+                env.fail("OPENAI_BASE_URL", "must start with http:// or https://")
+            }
+            return [ProviderConfig(name: "openai", kind: .openai, baseURL: baseURL, apiKey: secret, models: models)]
+        }
+        env.fail(
+            "GATEWAY_PROVIDERS_FILE",
+            "no provider configured: set GATEWAY_PROVIDERS_FILE (see config/providers.example.json) or OPENAI_API_KEY (with OPENAI_BASE_URL and OPENAI_MODELS)")
+        return []
+    }
+}

@@ -1,0 +1,19 @@
+import Hummingbird
+import NIOCore
+
+/// Per-request context: Hummingbird's core storage plus what the gateway knows of the caller.
+public struct GatewayRequestContext: RequestContext {
+    public var coreContext: CoreRequestContextStorage
+    /// The peer's IP address, for the audit trail.
+    public let remoteAddress: String?
+    /// The client's `x-request-id`, or one the gateway generated; set by ``GatewayMiddleware``.
+    public var requestID: String = ""
+
+    public init(source: ApplicationRequestContextSource) {
+        coreContext = .init(source: source)
+        remoteAddress = source.channel.remoteAddress?.ipAddress
+    }
+
+    /// The body limit is enforced by the handlers (GATEWAY_MAX_BODY_BYTES), not here.
+    public var maxUploadSize: Int { .max }
+}

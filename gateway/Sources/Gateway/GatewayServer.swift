@@ -1,0 +1,30 @@
+import Hummingbird
+import Logging
+import ServiceLifecycle
+
+/// Runs the gateway until SIGTERM/SIGINT: the body of the executable's `serve` command.
+public enum GatewayServer {
+    public static func run(configuration: GatewayConfiguration) async throws {
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = configuration.logLevel
+            return handler
+        }
+        let logger = Logger(label: "gateway")
+        let gateway = try await GatewayApplication.build(configuration: configuration, logger: logger)
+        if let token = gateway.generatedDevToken {
+            logger.warning("dev only: generated a token for this process; it is shown once", metadata: ["token": "\(token)"])
+        }
+        logger.info(
+            "starting",
+            metadata: [
+                "env": "\(configuration.environment)", "mode": "\(configuration.mode.rawValue)",
+                "address": "\(configuration.host):\(configuration.port)", "providers": "\(configuration.providers.map(\.name))",
+                "routing": "\(configuration.routing.rawValue)",
+            ])
+        var group = ServiceGroupConfiguration(
+            services: [gateway.buildApplication()], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        group.maximumGracefulShutdownDuration = configuration.shutdownGrace
+        try await ServiceGroup(configuration: group).run()
+    }
+}

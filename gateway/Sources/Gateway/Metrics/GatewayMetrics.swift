@@ -1,0 +1,79 @@
+import CoreMetrics
+import Prometheus
+import Synchronization
+
+/// The gateway's metrics, created through swift-metrics with this instance's own Prometheus
+/// registry (so each application, and each test, has its own). Handles are cached by label set.
+public final class GatewayMetrics: Sendable {
+    public let registry: PrometheusCollectorRegistry
+    public let factory: PrometheusMetricsFactory
+    public let tokenCache: TokenCacheMetrics
+    let rateLimited: CoreMetrics.Counter
+    let overhead: CoreMetrics.Timer
+    let timeToFirstToken: CoreMetrics.Timer
+    private let requestHandles = Mutex<[String: (CoreMetrics.Counter, CoreMetrics.Timer)]>([:])
+    private let upstreamTimers = Mutex<[String: CoreMetrics.Timer]>([:])
+
+    /// 50 µs to 60 s: gateway overhead lives at the low end, model calls at the high end.
+    public static let buckets: [Duration] = [
+        .microseconds(50), .microseconds(100), .microseconds(250), .microseconds(500), .milliseconds(1),
+        .milliseconds(2), .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50),
+        .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1), .milliseconds(2500), .seconds(5),
+        .seconds(10), .seconds(30), .seconds(60),
+    ]
+
+    public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
+        self.registry = registry
+        var factory = PrometheusMetricsFactory(registry: registry)
+        factory.defaultDurationHistogramBuckets = Self.buckets
+        self.factory = factory
+        tokenCache = TokenCacheMetrics(factory: factory)
+        rateLimited = .init(label: "gateway_rate_limited_total", factory: factory)
+        overhead = .init(label: "gateway_overhead_seconds", factory: factory)
+        timeToFirstToken = .init(label: "gateway_time_to_first_token_seconds", factory: factory)
+    }
+
+    /// One answered request: `gateway_requests_total` and `gateway_request_duration_seconds`.
+    func recordRequest(route: String, status: Int, nanoseconds: Int64) {
+        let key = route + " " + String(status)
+        let (counter, timer) = requestHandles.withLock { handles in
+            if let pair = handles[key] { return pair }
+            let dimensions = [("route", route), ("status", String(status))]
+            let pair = (
+                CoreMetrics.Counter(label: "gateway_requests_total", dimensions: dimensions, factory: factory),
+                CoreMetrics.Timer(label: "gateway_request_duration_seconds", dimensions: [("route", route)], factory: factory)
+            )
+            handles[key] = pair
+            return pair
+        }
+        counter.increment()
+        timer.recordNanoseconds(nanoseconds)
+    }
+
+    /// One upstream attempt: `gateway_upstream_duration_seconds{provider,outcome}`.
+    func recordUpstream(provider: String, outcome: String, nanoseconds: Int64) {
+        let key = provider + " " + outcome
+        let timer = upstreamTimers.withLock { timers in
+            if let timer = timers[key] { return timer }
+            let timer = CoreMetrics.Timer(
+                label: "gateway_upstream_duration_seconds", dimensions: [("provider", provider), ("outcome", outcome)],
+                factory: factory)
+            timers[key] = timer
+            return timer
+        }
+        timer.recordNanoseconds(nanoseconds)
+    }
+
+    /// Prometheus text, with scrape-time values brought up to date first.
+    func exposition(cache: IntrospectionCache?) -> [UInt8] {
+        if let cache { tokenCache.publish(cache.statistics) }
+        return registry.emitToBuffer()
+    }
+}
+
+extension Duration {
+    var nanoseconds: Int64 {
+        let (seconds, attoseconds) = components
+        return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
+    }
+}

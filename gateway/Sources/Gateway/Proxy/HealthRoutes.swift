@@ -1,0 +1,46 @@
+import AsyncHTTPClient
+import Hummingbird
+import NIOCore
+
+/// `GET /healthz` (alive), `GET /readyz` (token runtime reachable in remote mode, audit sink up),
+/// `GET /metrics` (Prometheus text).
+struct HealthRoutes: Sendable {
+    let metrics: GatewayMetrics
+    let cache: IntrospectionCache?
+    let audit: any AuditSink
+    /// Checks the token runtime; nil in dev in-process mode.
+    let runtimeProbe: (@Sendable () async -> Bool)?
+
+    func register(on router: Router<GatewayRequestContext>) {
+        router.get("/healthz") { _, _ in Self.json(.ok, #"{"status":"ok"}"#) }
+        router.get("/readyz") { _, _ in
+            let runtime = await runtimeProbe?() ?? true
+            let auditUp = await audit.isHealthy()
+            let ready = runtime && auditUp
+            return Self.json(
+                ready ? .ok : .serviceUnavailable,
+                #"{"status":"\#(ready ? "ready" : "not ready")","token_runtime":"\#(runtime ? "up" : "down")","audit":"\#(auditUp ? "up" : "down")"}"#)
+        }
+        router.get("/metrics") { _, _ in
+            Response(
+                status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                body: .init(byteBuffer: ByteBuffer(bytes: metrics.exposition(cache: cache))))
+        }
+    }
+
+    static func json(_ status: HTTPResponse.Status, _ text: String) -> Response {
+        Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: text)))
+    }
+
+    /// A probe of `GET {runtime}/healthz` with a short deadline.
+    static func runtimeProbe(baseURL: String, client: HTTPClient) -> @Sendable () async -> Bool {
+        let url = (baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL) + "/healthz"
+        return {
+            guard let response = try? await client.execute(HTTPClientRequest(url: url), timeout: .seconds(1)) else {
+                return false
+            }
+            _ = try? await response.body.collect(upTo: 4096)
+            return response.status == .ok
+        }
+    }
+}

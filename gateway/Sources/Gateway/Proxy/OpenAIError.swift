@@ -1,0 +1,124 @@
+import Foundation
+import Hummingbird
+
+/// An error in OpenAI's envelope: `{"error": {"message", "type", "param", "code"}}`, so SDKs raise
+/// the exception they would raise against OpenAI itself (401 -> AuthenticationError, and so on).
+public struct OpenAIError: HTTPResponseError, Sendable {
+    public var status: HTTPResponse.Status
+    public var message: String
+    public var type: String
+    public var param: String?
+    public var code: String?
+    public var headers: HTTPFields
+
+    public init(
+        _ status: HTTPResponse.Status, _ message: String, type: String, param: String? = nil, code: String? = nil,
+        headers: HTTPFields = [:]
+    ) {
+        self.status = status
+        self.message = message
+        self.type = type
+        self.param = param
+        self.code = code
+        self.headers = headers
+    }
+
+    struct Envelope: Encodable {
+        struct Body: Encodable {
+            var message: String
+            var type: String
+            var param: String?
+            var code: String?
+
+            func encode(to encoder: any Encoder) throws {
+                var container = encoder.container(keyedBy: CodingKeys.self)
+                try container.encode(message, forKey: .message)
+                try container.encode(type, forKey: .type)
+                try container.encode(param, forKey: .param)  // OpenAI sends explicit nulls
+                try container.encode(code, forKey: .code)
+            }
+
+            enum CodingKeys: String, CodingKey { case message, type, param, code }
+        }
+        var error: Body
+    }
+
+    public var body: ByteBuffer {
+        let envelope = Envelope(error: .init(message: message, type: type, param: param, code: code))
+        return ByteBuffer(bytes: (try? JSONEncoder().encode(envelope)) ?? Data(#"{"error":{}}"#.utf8))
+    }
+
+    public func response(from request: Request, context: some RequestContext) throws -> Response {
+        var fields = headers
+        fields[.contentType] = "application/json"
+        return Response(status: status, headers: fields, body: .init(byteBuffer: body))
+    }
+
+    // MARK: - the errors the gateway answers with
+
+    static func invalidRequest(_ message: String, param: String? = nil, code: String? = nil) -> OpenAIError {
+        OpenAIError(.badRequest, message, type: "invalid_request_error", param: param, code: code)
+    }
+
+    static func invalidToken(_ message: String) -> OpenAIError {
+        OpenAIError(
+            .unauthorized, message, type: "invalid_request_error", code: "invalid_api_key",
+            headers: [.wwwAuthenticate: #"Bearer error="invalid_token""#])
+    }
+
+    static let missingToken = OpenAIError(
+        .unauthorized,
+        "You didn't provide an API key. Send it as a bearer token: Authorization: Bearer YOUR_KEY.",
+        type: "invalid_request_error", code: "invalid_api_key",
+        headers: [.wwwAuthenticate: #"Bearer error="invalid_token""#])
+
+    static func modelNotAllowed(_ model: String) -> OpenAIError {
+        OpenAIError(
+            .forbidden, "This API key may not use the model '\(model)'.", type: "invalid_request_error", param: "model",
+            code: "model_not_allowed")
+    }
+
+    static func modelNotFound(_ model: String) -> OpenAIError {
+        OpenAIError(
+            .notFound, "The model '\(model)' does not exist or you do not have access to it.",
+            type: "invalid_request_error", param: "model", code: "model_not_found")
+    }
+
+    static func tooLarge(_ limit: Int) -> OpenAIError {
+        OpenAIError(
+            .contentTooLarge, "Request body is larger than the limit of \(limit) bytes.", type: "invalid_request_error",
+            code: "request_too_large")
+    }
+
+    static let tokenRuntimeUnavailable = OpenAIError(
+        .serviceUnavailable, "The token service is unavailable; please retry shortly.", type: "api_error",
+        code: "token_runtime_unavailable", headers: [.retryAfter: "1"])
+
+    static func upstreamFailed(_ message: String) -> OpenAIError {
+        OpenAIError(.badGateway, message, type: "api_error", code: "upstream_error")
+    }
+
+    static func upstreamTimeout(_ message: String) -> OpenAIError {
+        OpenAIError(.gatewayTimeout, message, type: "api_error", code: "upstream_timeout")
+    }
+
+    /// Any error thrown below the HTTP edge, in the envelope.
+    static func from(_ error: any Error) -> OpenAIError {
+        switch error {
+        case let error as OpenAIError:
+            return error
+        case let error as any HTTPResponseError where error.status == .contentTooLarge:
+            return OpenAIError(.contentTooLarge, "Request body is too large.", type: "invalid_request_error", code: "request_too_large")
+        case let error as HTTPError:
+            return OpenAIError(error.status, error.body ?? error.status.reasonPhrase, type: kind(error.status))
+        case let error as any HTTPResponseError:
+            return OpenAIError(error.status, error.status.reasonPhrase, type: kind(error.status))
+        default:
+            return OpenAIError(.internalServerError, "Internal error.", type: "api_error")
+        }
+    }
+
+    static func kind(_ status: HTTPResponse.Status) -> String {
+        status.code >= 500 ? "api_error" : "invalid_request_error"
+    }
+}

@@ -1,0 +1,40 @@
+import Foundation
+import NIOCore
+
+/// The two fields the gateway reads from a client's body: `model` (to route) and `stream`.
+/// The body itself is forwarded untouched.
+struct RequestProbe: Decodable {
+    var model: String
+    var stream: Bool
+
+    enum CodingKeys: String, CodingKey { case model, stream }
+
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        model = try container.decode(String.self, forKey: .model)
+        stream = (try? container.decodeIfPresent(Bool.self, forKey: .stream)) ?? false
+    }
+
+    /// Parses `body`, or throws the 400 a client should see.
+    static func parse(_ body: ByteBuffer) throws -> RequestProbe {
+        guard body.readableBytes > 0 else {
+            throw OpenAIError.invalidRequest("The request body is empty; send a JSON object.")
+        }
+        let probe: RequestProbe
+        do {
+            probe = try JSONDecoder().decode(RequestProbe.self, from: Data(body.readableBytesView))
+        } catch DecodingError.keyNotFound(let key, _) where key.stringValue == "model" {
+            throw OpenAIError.invalidRequest("you must provide a model parameter", param: "model", code: "missing_required_parameter")
+        } catch DecodingError.typeMismatch(_, let context) where context.codingPath.first?.stringValue == "model" {
+            throw OpenAIError.invalidRequest("model must be a string", param: "model")
+        } catch {
+            throw OpenAIError.invalidRequest(
+                "We could not parse the JSON body of your request. The OpenAI API expects a JSON payload.",
+                code: "invalid_json")
+        }
+        guard !probe.model.isEmpty else {
+            throw OpenAIError.invalidRequest("you must provide a model parameter", param: "model", code: "missing_required_parameter")
+        }
+        return probe
+    }
+}

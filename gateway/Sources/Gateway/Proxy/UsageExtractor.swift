@@ -1,0 +1,68 @@
+/// Finds the `usage` figures of an OpenAI answer without decoding the whole body: the last
+/// `"usage"` key, then the `prompt_tokens` and `completion_tokens` numbers after it. Works on a
+/// whole JSON body and on the tail of an SSE stream (whose last data event carries the usage).
+struct Usage: Sendable, Equatable {
+    var promptTokens: Int?
+    var completionTokens: Int?
+
+    var total: Int { (promptTokens ?? 0) + (completionTokens ?? 0) }
+}
+
+enum UsageExtractor {
+    static let usageKey = Array(#""usage""#.utf8)
+    static let promptKey = Array(#""prompt_tokens""#.utf8)
+    static let completionKey = Array(#""completion_tokens""#.utf8)
+
+    static func extract(_ bytes: some RandomAccessCollection<UInt8>) -> Usage? {
+        let data = Array(bytes)
+        guard let start = lastIndex(of: usageKey, in: data) else { return nil }
+        let end = min(data.count, start + 512)
+        let window = Array(data[start..<end])
+        let usage = Usage(promptTokens: number(after: promptKey, in: window), completionTokens: number(after: completionKey, in: window))
+        return usage.promptTokens == nil && usage.completionTokens == nil ? nil : usage
+    }
+
+    static func lastIndex(of needle: [UInt8], in haystack: [UInt8]) -> Int? {
+        guard haystack.count >= needle.count else { return nil }
+        var index = haystack.count - needle.count
+        while index >= 0 {
+            if haystack[index] == needle[0], Array(haystack[index..<(index + needle.count)]) == needle { return index }
+            index -= 1
+        }
+        return nil
+    }
+
+    static func number(after key: [UInt8], in window: [UInt8]) -> Int? {
+        guard let at = firstIndex(of: key, in: window) else { return nil }
+        var index = at + key.count
+        while index < window.count, window[index] == UInt8(ascii: " ") || window[index] == UInt8(ascii: ":") { index += 1 }
+        var value = 0
+        var digits = 0
+        while index < window.count, window[index] >= 48, window[index] <= 57, digits < 12 {
+            value = value * 10 + Int(window[index] - 48)
+            index += 1
+            digits += 1
+        }
+        return digits > 0 ? value : nil
+    }
+
+    static func firstIndex(of needle: [UInt8], in haystack: [UInt8]) -> Int? {
+        guard haystack.count >= needle.count else { return nil }
+        for index in 0...(haystack.count - needle.count)
+        where haystack[index] == needle[0] && Array(haystack[index..<(index + needle.count)]) == needle {
+            return index
+        }
+        return nil
+    }
+}
+
+/// Keeps the last bytes of a stream, where the usage chunk is.
+struct StreamTail {
+    static let capacity = 4096
+    private(set) var bytes: [UInt8] = []
+
+    mutating func append(_ chunk: some Collection<UInt8>) {
+        bytes.append(contentsOf: chunk)
+        if bytes.count > 2 * Self.capacity { bytes.removeFirst(bytes.count - Self.capacity) }
+    }
+}

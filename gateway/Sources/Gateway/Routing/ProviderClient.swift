@@ -1,0 +1,86 @@
+import AsyncHTTPClient
+import HTTPTypes
+import Hummingbird
+import NIOCore
+
+/// The OpenAI endpoints the gateway proxies.
+public enum Endpoint: String, Sendable, CaseIterable {
+    case chatCompletions = "/chat/completions"
+    case completions = "/completions"
+    case embeddings = "/embeddings"
+}
+
+/// One call to an upstream provider. The body is the client's, byte for byte.
+public struct UpstreamRequest: Sendable {
+    public var endpoint: Endpoint
+    public var body: ByteBuffer
+    public var stream: Bool
+    public var requestID: String
+    public var accept: String?
+
+    public init(endpoint: Endpoint, body: ByteBuffer, stream: Bool, requestID: String, accept: String? = nil) {
+        self.endpoint = endpoint
+        self.body = body
+        self.stream = stream
+        self.requestID = requestID
+        self.accept = accept
+    }
+}
+
+/// An upstream's answer: status and the few headers worth passing on; the body arrives as it comes.
+public struct UpstreamResponse: Sendable {
+    public var status: Int
+    public var headers: HTTPFields
+    public var body: UpstreamBody
+
+    public init(status: Int, headers: HTTPFields, body: UpstreamBody) {
+        self.status = status
+        self.headers = headers
+        self.body = body
+    }
+}
+
+/// The body of an upstream answer, without type erasure on the hot path.
+public enum UpstreamBody: Sendable {
+    case buffer(ByteBuffer)
+    case http(HTTPClientResponse.Body)
+    case chunks(AsyncThrowingStream<ByteBuffer, any Error>)
+
+    /// Calls `body` with each chunk, in order, as it arrives.
+    func forEach(_ body: (ByteBuffer) async throws -> Void) async throws {
+        switch self {
+        case .buffer(let buffer): try await body(buffer)
+        case .http(let stream): for try await chunk in stream { try await body(chunk) }
+        case .chunks(let stream): for try await chunk in stream { try await body(chunk) }
+        }
+    }
+
+    /// The whole body, up to `limit` bytes.
+    func collect(upTo limit: Int) async throws -> ByteBuffer {
+        switch self {
+        case .buffer(let buffer): return buffer
+        case .http(let stream): return try await stream.collect(upTo: limit)
+        case .chunks(let stream):
+            var all = ByteBuffer()
+            for try await var chunk in stream {
+                guard all.readableBytes + chunk.readableBytes <= limit else { throw UpstreamError.invalidResponse }
+                all.writeBuffer(&chunk)
+            }
+            return all
+        }
+    }
+}
+
+/// Why an upstream call failed before it produced an answer.
+public enum UpstreamError: Error, Sendable, Equatable {
+    case timeout
+    case connection(String)
+    case invalidResponse
+}
+
+/// The seam between the gateway and an LLM provider.
+public protocol ProviderClient: Sendable {
+    func send(_ request: UpstreamRequest) async throws -> UpstreamResponse
+    /// Releases pooled connections (called once at shutdown).
+    func shutdown() async throws
+}

@@ -1,0 +1,12 @@
+import ServiceLifecycle
+
+/// A service that does nothing until graceful shutdown, then runs `action` (closing HTTP client
+/// pools). Listed before the server, it runs after the server has drained.
+struct ShutdownHook: Service {
+    let action: @Sendable () async -> Void
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        await action()
+    }
+}

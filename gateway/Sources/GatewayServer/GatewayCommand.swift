@@ -1,0 +1,89 @@
+import ArgumentParser
+import Foundation
+import Gateway
+import Hummingbird
+import Logging
+import TokenProtocol
+
+/// `gateway [serve]` runs the gateway; the other subcommands are operator tools.
+@main
+struct GatewayCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "gateway",
+        abstract: "Lijiaoqiao: an OpenAI-compatible API gateway.",
+        discussion: "Configured through GATEWAY_* and related environment variables; see README.md.",
+        subcommands: [Serve.self, EncryptSecret.self, DevToken.self, MockUpstream.self],
+        defaultSubcommand: Serve.self
+    )
+}
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Run the gateway (the default). Reads its configuration from the environment.")
+
+    func run() async throws {
+        let configuration: GatewayConfiguration
+        do {
+            configuration = try GatewayConfiguration.load(from: ProcessInfo.processInfo.environment)
+        } catch {
+            FileHandle.standardError.write(Data("gateway: \(error)\n".utf8))
+            throw ExitCode(2)
+        }
+        try await GatewayServer.run(configuration: configuration)
+    }
+}
+
+struct EncryptSecret: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "encrypt-secret",
+        abstract: "Encrypt a provider API key with PASSWORD_ENCRYPTION_KEY; prints an enc:v1:... value for the providers file.",
+        discussion: "Reads the secret from standard input (one line) unless --value is given.")
+
+    @Option(help: "The secret (prefer standard input, which stays out of shell history).") var value: String?
+
+    func run() throws {
+        guard let key = ProcessInfo.processInfo.environment["PASSWORD_ENCRYPTION_KEY"], !key.isEmpty else {
+            throw ValidationError("PASSWORD_ENCRYPTION_KEY must be set (exactly 32 bytes)")
+        }
+        guard let secret = value ?? readLine(strippingNewline: true), !secret.isEmpty else {
+            throw ValidationError("no secret given")
+        }
+        do {
+            print(try SecretBox.encrypt(secret, key: Array(key.utf8)))
+        } catch SecretBox.Failure.keyLength(let count) {
+            throw ValidationError("PASSWORD_ENCRYPTION_KEY must be exactly 32 bytes (got \(count))")
+        }
+    }
+}
+
+struct DevToken: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "dev-token", abstract: "Print a new well-formed token for GATEWAY_DEV_TOKENS (dev mode only).")
+
+    func run() throws { print(TokenFormat.generate()) }
+}
+
+struct MockUpstream: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "mock-upstream",
+        abstract: "Serve the built-in mock provider as an OpenAI-compatible HTTP API (for local runs, tests and benchmarks).")
+
+    @Option(help: "Listen address.") var host = "127.0.0.1"
+    @Option(help: "Listen port.") var port = 18090
+    @Option(help: "Models to list, comma separated.") var models = "mock-echo"
+    @Option(help: "Pause between streamed chunks, e.g. 50ms.") var chunkDelay = "0s"
+    @Option(help: "Pause before answering, e.g. 10s.") var delay = "0s"
+    @Option(help: "Answer every request with this HTTP status.") var failStatus: Int?
+
+    func run() async throws {
+        guard let chunk = DurationParsing.parse(chunkDelay), let head = DurationParsing.parse(delay) else {
+            throw ValidationError("--chunk-delay and --delay take durations like 50ms or 2s")
+        }
+        let server = MockUpstreamServer(
+            chunkDelay: chunk, headDelay: head, failStatus: failStatus,
+            models: models.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) })
+        var logger = Logger(label: "mock-upstream")
+        logger.logLevel = .warning
+        try await server.buildApplication(host: host, port: port, logger: logger).runService()
+    }
+}
+

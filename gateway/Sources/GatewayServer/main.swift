@@ -1,3 +1,0 @@
-import Gateway
-
-print("\(GatewayInfo.name): not implemented yet")
