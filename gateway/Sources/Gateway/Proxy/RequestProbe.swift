@@ -18,7 +18,7 @@ struct RequestProbe: Decodable {
     /// Parses `body`, or throws the 400 a client should see.
     static func parse(_ body: ByteBuffer) throws -> RequestProbe {
         guard body.readableBytes > 0 else {
-            throw OpenAIError.invalidRequest("The request body is empty; send a JSON object.")
+            throw OpenAIError.invalidRequest("The request body is empty; the OpenAI API expects a JSON payload.", code: "invalid_json")
         }
         let probe: RequestProbe
         do {
