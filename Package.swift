@@ -104,5 +104,13 @@ let package = Package(
             ],
             path: "Tests/GatewayTests"
         ),
+        .testTarget(
+            name: "IntegrationTests",
+            dependencies: [
+                "TokenProtocol",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
+            path: "Tests/IntegrationTests"
+        ),
     ]
 )

@@ -46,11 +46,13 @@ public struct GatewayConfiguration: Sendable {
         let modeName = env.choice(
             "GATEWAY_TOKEN_RUNTIME_MODE", default: "remote_introspection", allowed: EnvPolicy.Mode.allCases.map(\.rawValue))
         let mode = EnvPolicy.Mode(rawValue: modeName) ?? .remoteIntrospection
+        // An unknown mode is reported once, without the errors that would follow from a guess.
+        let modeKnown = env.raw("GATEWAY_TOKEN_RUNTIME_MODE").map { EnvPolicy.Mode(rawValue: $0.lowercased()) != nil } ?? true
         let (key, cors) = EnvPolicy.apply(environment: name, mode: mode, env: &env, warnings: &warnings)
 
         let runtimeURL = env.string("GATEWAY_TOKEN_RUNTIME_URL", default: "http://127.0.0.1:18081")
         var secret = ""
-        if mode == .remoteIntrospection {
+        if mode == .remoteIntrospection, modeKnown {
             if !(runtimeURL.hasPrefix("http://") || runtimeURL.hasPrefix("https://")) {
                 env.fail("GATEWAY_TOKEN_RUNTIME_URL", "must be an http:// or https:// URL (got \"\(runtimeURL)\")")
             }
