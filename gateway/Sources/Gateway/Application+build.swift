@@ -18,6 +18,8 @@ public struct GatewayApplication: Sendable {
     public let audit: any AuditSink
     public let registry: ProviderRegistry
     public let rateLimiter: RateLimiter
+    /// The revocation stream follower (remote mode with GATEWAY_REVOCATION_STREAM=on).
+    public let revocations: RevocationSubscriber?
     /// dev only: the token generated at startup when GATEWAY_DEV_TOKENS was unset.
     public let generatedDevToken: String?
     let runtimeHTTPClient: HTTPClient?
@@ -38,6 +40,7 @@ public struct GatewayApplication: Sendable {
         var runtimeHTTPClient: HTTPClient?
         var generatedDevToken: String?
         var services: [any Service] = []
+        var revocations: RevocationSubscriber?
         switch configuration.mode {
         case .remoteIntrospection:
             let httpClient = buildTimeoutClient(configuration.http)
@@ -50,6 +53,20 @@ public struct GatewayApplication: Sendable {
             cache = introspectionCache
             runtimeHTTPClient = httpClient
             services.append(CacheSweeper(cache: introspectionCache))
+            if configuration.revocationStream {
+                // Its own client: the stream is idle between heartbeats for longer than GATEWAY_HTTP_READ_TIMEOUT allows.
+                var streamTimeouts = configuration.http
+                streamTimeouts.read = .seconds(30)
+                streamTimeouts.maxIdleConnections = 1
+                let streamClient = buildTimeoutClient(streamTimeouts)
+                let subscriber = RevocationSubscriber(
+                    baseURL: configuration.tokenRuntimeURL, secret: configuration.tokenRuntimeSecret, httpClient: streamClient,
+                    cache: introspectionCache, metrics: metrics, logger: logger)
+                revocations = subscriber
+                // Shut down in reverse order: the subscriber stops before its client closes.
+                services.append(ShutdownHook { try? await streamClient.shutdown() })
+                services.append(subscriber)
+            }
         case .inmemory:
             let inProcess = InProcessTokenRuntime(service: TokenService(store: InMemoryTokenStore(), clock: clock))
             generatedDevToken = try await inProcess.registerDevTokens(configuration.devTokens)
@@ -81,7 +98,8 @@ public struct GatewayApplication: Sendable {
             })
         return GatewayApplication(
             configuration: configuration, metrics: metrics, verifier: verifier, cache: cache, audit: auditSink,
-            registry: providers, rateLimiter: RateLimiter(clock: clock), generatedDevToken: generatedDevToken,
+            registry: providers, rateLimiter: RateLimiter(clock: clock), revocations: revocations,
+            generatedDevToken: generatedDevToken,
             runtimeHTTPClient: runtimeHTTPClient, backgroundServices: services, logger: logger)
     }
 
@@ -108,7 +126,7 @@ public struct GatewayApplication: Sendable {
             router.get("\(prefix)/models") { request, context in try await models.handle(request, context: context) }
         }
         let probe = runtimeHTTPClient.map { HealthRoutes.runtimeProbe(baseURL: configuration.tokenRuntimeURL, client: $0) }
-        HealthRoutes(metrics: metrics, cache: cache, audit: audit, runtimeProbe: probe).register(on: router)
+        HealthRoutes(metrics: metrics, cache: cache, audit: audit, runtimeProbe: probe, revocations: revocations).register(on: router)
         return router
     }
 

@@ -19,6 +19,10 @@ public struct RuntimeConfiguration: Sendable {
     public var store: StoreKind
     public var databaseURL: String?
     public var logLevel: Logger.Level
+    /// Revocation events kept for subscribers that resume with Last-Event-ID.
+    public var eventHistory: Int = 10_000
+    /// Interval of the heartbeat comments on `GET /v1/events`.
+    public var eventHeartbeat: Duration = .seconds(5)
 
     public var isDev: Bool { environment == "dev" }
 
@@ -83,8 +87,11 @@ public struct RuntimeConfiguration: Sendable {
             databaseURL: databaseURL,
             logLevel: Logger.Level(rawValue: level) ?? .info
         )
+        var result = configuration
+        result.eventHistory = env.int("TOKEN_RUNTIME_EVENT_HISTORY", default: 10_000, range: 1...10_000_000)
+        result.eventHeartbeat = env.duration("TOKEN_RUNTIME_EVENT_HEARTBEAT", default: .seconds(5))
         try env.validate()
-        return configuration
+        return result
     }
 
     /// A dev configuration for tests and local tools: fixed secrets, memory store.

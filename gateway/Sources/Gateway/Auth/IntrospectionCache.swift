@@ -94,9 +94,7 @@ public final class IntrospectionCache: Sendable {
     @discardableResult
     public func store(_ digest: TokenDigest, _ response: IntrospectionResponse) -> TokenVerdict {
         let now = clock.now()
-        let verdict = TokenVerdict(response)
-        state.withLock { state in insert(digest, verdict, now: now, into: &state) }
-        return verdict
+        return state.withLock { state in insert(digest, TokenVerdict(response), now: now, into: &state) }
     }
 
     /// Removes every entry whose time is up; returns how many.
@@ -114,7 +112,7 @@ public final class IntrospectionCache: Sendable {
     /// Marks the entry for `digest` revoked (a pushed revocation): cached for the revoked TTL.
     public func markRevoked(_ digest: TokenDigest) {
         let now = clock.now()
-        state.withLock { state in insert(digest, .inactive(.revoked), now: now, into: &state) }
+        state.withLock { state in _ = insert(digest, .inactive(.revoked), now: now, into: &state) }
     }
 
     /// Drops every active entry (the event stream lost events); returns how many.
@@ -157,20 +155,21 @@ public final class IntrospectionCache: Sendable {
             case .failed(let reason):
                 return .unavailable(reason)
             case .answer(let response):
-                let verdict = TokenVerdict(response)
-                insert(digest, verdict, now: now, into: &state)
-                return verdict
+                return insert(digest, TokenVerdict(response), now: now, into: &state)
             }
         }
     }
 
-    private func insert(_ digest: TokenDigest, _ verdict: TokenVerdict, now: Double, into state: inout State) {
+    /// Stores `verdict` and returns what the cache now says for `digest`. Revocation is final: an
+    /// active answer that raced with a pushed revocation does not replace the revoked entry.
+    private func insert(_ digest: TokenDigest, _ verdict: TokenVerdict, now: Double, into state: inout State) -> TokenVerdict {
         let deadline: Double
         switch verdict {
         case .active(let claims):
+            if let known = state.inactive.peek(digest), known.verdict == .inactive(.revoked) { return known.verdict }
             var ttl = config.ttl(for: .active)
             if let exp = claims.exp { ttl = min(ttl, Double(exp) - now) }
-            guard ttl > 0 else { return }  // already past exp by our clock: do not cache
+            guard ttl > 0 else { return verdict }  // already past exp by our clock: do not cache
             deadline = now + ttl
             state.inactive.remove(digest)
             if state.active.set(digest, Entry(verdict: verdict, deadline: deadline)) != nil {
@@ -183,8 +182,9 @@ public final class IntrospectionCache: Sendable {
                 state.statistics.capacityEvictions += 1
             }
         case .unavailable:
-            return
+            return verdict
         }
         state.statistics.entries = state.active.count + state.inactive.count
+        return verdict
     }
 }

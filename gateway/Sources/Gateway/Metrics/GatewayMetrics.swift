@@ -11,6 +11,12 @@ public final class GatewayMetrics: Sendable {
     let rateLimited: CoreMetrics.Counter
     let overhead: CoreMetrics.Timer
     let timeToFirstToken: CoreMetrics.Timer
+    let revocationEvents: CoreMetrics.Counter
+    let revocationResets: CoreMetrics.Counter
+    let revocationReconnects: CoreMetrics.Counter
+    let revocationConnected: CoreMetrics.Gauge
+    /// From `revoked_at` at the runtime to the event applied here.
+    let revocationDelay: CoreMetrics.Timer
     private let requestHandles = Mutex<[String: (CoreMetrics.Counter, CoreMetrics.Timer)]>([:])
     private let upstreamTimers = Mutex<[String: CoreMetrics.Timer]>([:])
 
@@ -31,6 +37,12 @@ public final class GatewayMetrics: Sendable {
         rateLimited = .init(label: "gateway_rate_limited_total", factory: factory)
         overhead = .init(label: "gateway_overhead_seconds", factory: factory)
         timeToFirstToken = .init(label: "gateway_time_to_first_token_seconds", factory: factory)
+        revocationEvents = .init(label: "gateway_revocation_events_total", factory: factory)
+        revocationResets = .init(label: "gateway_revocation_resets_total", factory: factory)
+        revocationReconnects = .init(label: "gateway_revocation_stream_reconnects_total", factory: factory)
+        revocationConnected = .init(label: "gateway_revocation_stream_connected", factory: factory)
+        revocationDelay = .init(label: "gateway_revocation_delay_seconds", factory: factory)
+        revocationConnected.record(0)
     }
 
     /// One answered request: `gateway_requests_total` and `gateway_request_duration_seconds`.

@@ -10,6 +10,8 @@ struct HealthRoutes: Sendable {
     let audit: any AuditSink
     /// Checks the token runtime; nil in dev in-process mode.
     let runtimeProbe: (@Sendable () async -> Bool)?
+    /// Reported by `/readyz`, never failing it: while the stream is down the cache TTLs still bound staleness.
+    let revocations: RevocationSubscriber?
 
     func register(on router: Router<GatewayRequestContext>) {
         router.get("/healthz") { _, _ in Self.json(.ok, #"{"status":"ok"}"#) }
@@ -17,9 +19,10 @@ struct HealthRoutes: Sendable {
             let runtime = await runtimeProbe?() ?? true
             let auditUp = await audit.isHealthy()
             let ready = runtime && auditUp
+            let stream = revocations?.streamState.rawValue ?? "off"
             return Self.json(
                 ready ? .ok : .serviceUnavailable,
-                #"{"status":"\#(ready ? "ready" : "not ready")","token_runtime":"\#(runtime ? "up" : "down")","audit":"\#(auditUp ? "up" : "down")"}"#)
+                #"{"status":"\#(ready ? "ready" : "not ready")","token_runtime":"\#(runtime ? "up" : "down")","audit":"\#(auditUp ? "up" : "down")","revocation_stream":"\#(stream)"}"#)
         }
         router.get("/metrics") { _, _ in
             Response(

@@ -7,6 +7,8 @@ public struct RuntimeApplication: Sendable {
     public let configuration: RuntimeConfiguration
     public let service: TokenService
     public let metrics: RuntimeMetrics
+    /// Revocations for `GET /v1/events` subscribers.
+    public let events: RevocationEventHub
 
     /// Wires store, service, metrics and routes. `store` defaults to the configured store.
     public init(
@@ -17,11 +19,17 @@ public struct RuntimeApplication: Sendable {
         self.configuration = configuration
         let metrics = RuntimeMetrics()
         self.metrics = metrics
+        let events = RevocationEventHub(historyLimit: configuration.eventHistory)
+        self.events = events
         self.service = TokenService(
             store: store,
             clock: clock,
             limits: .init(defaultTTL: configuration.defaultTTL, maxTTL: configuration.maxTTL, issuer: configuration.issuer),
-            metrics: metrics
+            metrics: metrics,
+            onRevoke: { record in
+                events.publish(
+                    RevocationEvent(jti: record.id, tokenDigest: record.digest.hex, revokedAt: SystemWallClock().now()))
+            }
         )
     }
 
@@ -32,6 +40,7 @@ public struct RuntimeApplication: Sendable {
         HealthRoutes(service: service, metrics: metrics, readiness: readiness).register(on: router)
         IntrospectionRoutes(service: service, auth: auth, maxBodyBytes: configuration.maxBodyBytes).register(on: router)
         AdminRoutes(service: service, auth: auth, maxBodyBytes: configuration.maxBodyBytes).register(on: router)
+        EventRoutes(hub: events, auth: auth, heartbeat: configuration.eventHeartbeat).register(on: router)
         return router
     }
 

@@ -1,0 +1,123 @@
+import AsyncHTTPClient
+import Foundation
+import Logging
+import NIOCore
+import ServiceLifecycle
+import Synchronization
+import TokenProtocol
+
+/// Background service (remote mode, `GATEWAY_REVOCATION_STREAM=on`): follows platform-token-runtime's
+/// `GET /v1/events` and applies each revocation to the introspection cache at once, so a revoked
+/// token stops working within milliseconds instead of at the end of its active TTL.
+///
+/// Reconnects with capped exponential backoff and jitter, resuming with `Last-Event-ID`; a `reset`
+/// drops every cached active entry. While the stream is down nothing else changes: the cache keeps
+/// its normal TTL bounds.
+public final class RevocationSubscriber: Service {
+    public enum StreamState: String, Sendable { case connecting, connected, disconnected }
+
+    let url: String
+    let authorization: String
+    let httpClient: HTTPClient
+    let cache: IntrospectionCache
+    let metrics: GatewayMetrics
+    let logger: Logger
+    let backoffBase: Duration
+    let backoffCap: Duration
+    private let state = Mutex<(lastEventID: String?, stream: StreamState)>((nil, .connecting))
+
+    public init(
+        baseURL: String, secret: String, httpClient: HTTPClient, cache: IntrospectionCache, metrics: GatewayMetrics,
+        logger: Logger, backoffBase: Duration = .milliseconds(100), backoffCap: Duration = .seconds(5)
+    ) {
+        url = (baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL) + "/v1/events"
+        authorization = "Bearer \(secret)"
+        self.httpClient = httpClient
+        self.cache = cache
+        self.metrics = metrics
+        self.logger = logger
+        self.backoffBase = backoffBase
+        self.backoffCap = backoffCap
+    }
+
+    public var streamState: StreamState { state.withLock { $0.stream } }
+    public var lastEventID: String? { state.withLock { $0.lastEventID } }
+
+    public func run() async throws {
+        try? await cancelWhenGracefulShutdown { [self] in
+            var failures = 0
+            while !Task.isCancelled {
+                let receivedEvents = await follow()
+                setState(.disconnected)
+                if Task.isCancelled { break }
+                failures = receivedEvents ? 0 : failures + 1
+                metrics.revocationReconnects.increment()
+                try await Task.sleep(for: backoff(failures: failures))
+            }
+        }
+        setState(.disconnected)
+    }
+
+    /// Capped exponential backoff with full jitter in [delay/2, delay].
+    func backoff(failures: Int) -> Duration {
+        let exponent = min(failures, 16)
+        let delay = min(backoffCap.inSeconds, backoffBase.inSeconds * Double(1 << exponent))
+        return .milliseconds(Int64(delay * Double.random(in: 0.5...1.0) * 1000))
+    }
+
+    /// One connection: follows the stream until it ends. True if the runtime answered with a stream.
+    func follow() async -> Bool {
+        var request = HTTPClientRequest(url: url)
+        request.headers.add(name: "Authorization", value: authorization)
+        request.headers.add(name: "Accept", value: "text/event-stream")
+        if let last = lastEventID { request.headers.add(name: "Last-Event-ID", value: last) }
+        do {
+            let response = try await httpClient.execute(request, deadline: .distantFuture)
+            guard response.status == .ok else {
+                _ = try? await response.body.collect(upTo: 1 << 16)
+                logger.warning("revocation stream refused", metadata: ["status": "\(response.status.code)"])
+                return false
+            }
+            setState(.connected)
+            logger.info("revocation stream connected")
+            var parser = SSEParser()
+            for try await chunk in response.body {
+                for event in parser.feed(chunk.readableBytesView) { apply(event) }
+            }
+            logger.info("revocation stream ended")
+            return true
+        } catch {
+            if !Task.isCancelled { logger.debug("revocation stream failed", metadata: ["error": "\(error)"]) }
+            return streamState == .connected
+        }
+    }
+
+    func apply(_ event: SSEParser.Event) {
+        switch event.type {
+        case "revoked":
+            guard let data = event.data.data(using: .utf8),
+                let revocation = try? JSONDecoder().decode(RevocationEvent.self, from: data),
+                let digest = TokenDigest(hex: revocation.tokenDigest)
+            else {
+                logger.warning("ignoring a malformed revocation event")
+                return
+            }
+            cache.markRevoked(digest)
+            metrics.revocationEvents.increment()
+            let delay = max(0, SystemWallClock().now() - revocation.revokedAt)
+            metrics.revocationDelay.recordNanoseconds(Int64(delay * 1e9))
+        case "reset":
+            let dropped = cache.dropActiveEntries()
+            metrics.revocationResets.increment()
+            logger.warning("revocation stream reset: dropped cached active tokens", metadata: ["dropped": "\(dropped)"])
+        default:
+            break
+        }
+        if let id = event.id { state.withLock { $0.lastEventID = id } }
+    }
+
+    private func setState(_ stream: StreamState) {
+        state.withLock { $0.stream = stream }
+        metrics.revocationConnected.record(stream == .connected ? 1 : 0)
+    }
+}

@@ -1,0 +1,84 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import ServiceLifecycle
+import TokenProtocol
+
+/// `GET /v1/events`: revocations as server-sent events, authenticated like introspection.
+///
+/// Frames: `event: hello` (the current position, first), `event: revoked` (data: jti, token_digest,
+/// revoked_at), `event: reset` (drop every cached active entry), and `: heartbeat` comments every
+/// `heartbeat` so idle proxies keep the connection. Resume with `Last-Event-ID`. The stream ends on
+/// graceful shutdown, and with a reset when the subscriber fell too far behind.
+struct EventRoutes: Sendable {
+    let hub: RevocationEventHub
+    let auth: CallerAuthentication
+    let heartbeat: Duration
+
+    func register(on router: Router<BasicRequestContext>) {
+        router.get("/v1/events") { request, _ in try stream(request) }
+    }
+
+    func stream(_ request: Request) throws -> Response {
+        try auth.requireIntrospector(request)
+        let frames = hub.subscribe(after: request.headers[.lastEventID])
+        let hub = self.hub
+        let heartbeat = self.heartbeat
+        let body = ResponseBody { writer in
+            let (out, output) = AsyncStream<ByteBuffer>.makeStream(bufferingPolicy: .bufferingOldest(4096))
+            try await withGracefulShutdownHandler {
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    group.addTask {
+                        var lastWasReset = false
+                        for await frame in frames {
+                            output.yield(Self.encode(frame))
+                            if case .reset = frame { lastWasReset = true } else { lastWasReset = false }
+                        }
+                        if !Task.isCancelled, !lastWasReset {
+                            output.yield(Self.encode(.reset(hub.currentID, reason: "subscriber_too_slow")))
+                        }
+                        output.finish()
+                    }
+                    group.addTask {
+                        while !Task.isCancelled {
+                            try await Task.sleep(for: heartbeat)
+                            output.yield(ByteBuffer(string: ": heartbeat\n\n"))
+                        }
+                    }
+                    try await writer.write(ByteBuffer(string: "retry: 1000\n\n"))
+                    for await chunk in out { try await writer.write(chunk) }
+                    group.cancelAll()
+                }
+            } onGracefulShutdown: {
+                output.finish()
+            }
+            try await writer.finish(nil)
+        }
+        return Response(
+            status: .ok,
+            headers: [.contentType: "text/event-stream", .cacheControl: "no-cache", .init("X-Accel-Buffering")!: "no"],
+            body: body)
+    }
+
+    static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }()
+
+    static func encode(_ frame: RevocationEventHub.Frame) -> ByteBuffer {
+        switch frame {
+        case .hello(let id):
+            return ByteBuffer(string: "event: hello\nid: \(id)\ndata: {}\n\n")
+        case .revoked(let id, let event):
+            let data = (try? encoder.encode(event)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+            return ByteBuffer(string: "event: revoked\nid: \(id)\ndata: \(data)\n\n")
+        case .reset(let id, let reason):
+            return ByteBuffer(string: "event: reset\nid: \(id)\ndata: {\"reason\":\"\(reason)\"}\n\n")
+        }
+    }
+}
+
+extension HTTPField.Name {
+    static let lastEventID = Self("Last-Event-ID")!
+}
