@@ -150,9 +150,14 @@ struct ProxyHandler: Sendable {
         metrics.overhead.recordNanoseconds((ContinuousClock.now - exchange.started - exchange.upstreamWait).nanoseconds)
         let status = upstream.status
         let responseBody = ResponseBody(contentLength: body.readableBytes) { [self] writer in
-            try await writer.write(body)
-            try await writer.finish(nil)
             let usage = (200..<300).contains(status) ? UsageExtractor.extract(body.readableBytesView) : nil
+            do {
+                try await writer.write(body)
+                try await writer.finish(nil)
+            } catch {
+                finish(exchange, status: 499, usage: usage)
+                throw error
+            }
             finish(exchange, status: status, usage: usage)
         }
         return Response(status: .init(code: status), headers: headers, body: responseBody)
