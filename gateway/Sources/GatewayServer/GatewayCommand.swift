@@ -73,6 +73,7 @@ struct MockUpstream: AsyncParsableCommand {
     @Option(help: "Pause between streamed chunks, e.g. 50ms.") var chunkDelay = "0s"
     @Option(help: "Pause before answering, e.g. 10s.") var delay = "0s"
     @Option(help: "Answer every request with this HTTP status.") var failStatus: Int?
+    @Flag(help: "Answer every request with one precomputed answer, without parsing it (for benchmarks).") var canned = false
 
     func run() async throws {
         guard let chunk = DurationParsing.parse(chunkDelay), let head = DurationParsing.parse(delay) else {
@@ -80,7 +81,7 @@ struct MockUpstream: AsyncParsableCommand {
         }
         let server = MockUpstreamServer(
             chunkDelay: chunk, headDelay: head, failStatus: failStatus,
-            models: models.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) })
+            models: models.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }, canned: canned)
         var logger = Logger(label: "mock-upstream")
         logger.logLevel = .warning
         try await server.buildApplication(host: host, port: port, logger: logger).runService()

@@ -1,0 +1,146 @@
+#!/usr/bin/env bash
+# Gateway overhead (issue: the OpenAI-compatible proxy). One run, same machine, same upstream:
+#   direct   wrk -> mock upstream (`gateway mock-upstream`, release build)
+#   nginx    wrk -> nginx proxy_pass (keep-alive upstream) -> mock upstream
+#   gateway  wrk -> gateway (remote_introspection, token already cached) -> mock upstream
+# at 1 and 16 connections, plain (non-streaming) chat completions; plus streaming time to first byte
+# (direct vs gateway, 500 sequential requests). Prints a markdown section. Stops what it started.
+# Env: DURATION (10s), SCRATCH (.build-release), SKIP_BUILD=1.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+if ! command -v swift >/dev/null 2>&1 && [ -x /opt/swift/usr/bin/swift ]; then export PATH=/opt/swift/usr/bin:$PATH; fi
+DURATION=${DURATION:-10s}
+SCRATCH=${SCRATCH:-.build-release}
+log() { echo "proxy.sh: $*" >&2; }
+
+if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    missing=()
+    command -v wrk >/dev/null 2>&1 || missing+=(wrk)
+    command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing+=(nginx-light)
+    if [ ${#missing[@]} -gt 0 ]; then apt-get update -qq && apt-get install -y -qq "${missing[@]}" >/dev/null; fi
+fi
+NGINX=$(command -v nginx || echo /usr/sbin/nginx)
+
+if [ "${SKIP_BUILD:-0}" != 1 ]; then
+    log "building release binaries"
+    swift build -c release --scratch-path "$SCRATCH" --product gateway >/dev/null
+    swift build -c release --scratch-path "$SCRATCH" --product platform-token-runtime >/dev/null
+fi
+bin=$(swift build -c release --scratch-path "$SCRATCH" --show-bin-path)
+
+work=$(mktemp -d)
+pids=()
+cleanup() {
+    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+    wait 2>/dev/null || true
+    rm -rf "$work"
+}
+trap cleanup EXIT INT TERM
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
+wait_ready() { for _ in $(seq 1 200); do curl -fsS "$1" >/dev/null 2>&1 && return 0; sleep 0.05; done; log "not ready: $1"; exit 1; }
+
+UP=$(free_port); NGX=$(free_port); RT=$(free_port); GW=$(free_port)
+ADMIN=bench-admin-key-0123456789
+SECRET=bench-introspection-secret-0123
+
+"$bin/gateway" mock-upstream --port "$UP" --models mock-echo --canned >/dev/null 2>&1 &
+pids+=($!)
+wait_ready "http://127.0.0.1:$UP/healthz"
+
+mkdir -p "$work/nginx/logs"
+cat > "$work/nginx/nginx.conf" <<NGX
+worker_processes auto;
+pid $work/nginx/nginx.pid;
+error_log $work/nginx/logs/error.log error;
+events { worker_connections 1024; }
+http {
+    access_log off;
+    upstream mock { server 127.0.0.1:$UP; keepalive 64; }
+    server {
+        listen 127.0.0.1:$NGX;
+        location / {
+            proxy_pass http://mock;
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+            proxy_buffering off;
+        }
+    }
+}
+NGX
+"$NGINX" -p "$work/nginx" -c "$work/nginx/nginx.conf" -g 'daemon off;' &
+pids+=($!)
+wait_ready "http://127.0.0.1:$NGX/healthz"
+
+TOKEN_RUNTIME_ENV=dev TOKEN_RUNTIME_ADMIN_KEY=$ADMIN TOKEN_RUNTIME_INTROSPECTION_SECRET=$SECRET TOKEN_RUNTIME_PORT=$RT \
+    TOKEN_RUNTIME_LOG_LEVEL=error "$bin/platform-token-runtime" serve >/dev/null 2>&1 &
+pids+=($!)
+wait_ready "http://127.0.0.1:$RT/readyz"
+echo "{\"providers\":[{\"name\":\"up\",\"type\":\"openai\",\"base_url\":\"http://127.0.0.1:$UP\",\"models\":[\"mock-echo\"]}]}" > "$work/providers.json"
+GATEWAY_ENV=dev GATEWAY_HOST=127.0.0.1 GATEWAY_PORT=$GW GATEWAY_TOKEN_RUNTIME_URL="http://127.0.0.1:$RT" \
+    GATEWAY_TOKEN_RUNTIME_SECRET=$SECRET GATEWAY_PROVIDERS_FILE="$work/providers.json" GATEWAY_LOG_LEVEL=error \
+    "$bin/gateway" serve >/dev/null 2>&1 &
+GATEWAY_PID=$!
+pids+=($GATEWAY_PID)
+wait_ready "http://127.0.0.1:$GW/healthz"
+
+TOKEN=$(curl -fsS -X POST "http://127.0.0.1:$RT/v1/tokens" -H "Authorization: Bearer $ADMIN" -H 'Content-Type: application/json' \
+    -d '{"subject":"bench"}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')
+export BENCH_TOKEN=$TOKEN
+
+run() {  # name port connections stream -> "RESULT ..." line
+    local threads=$(( $3 < 2 ? 1 : 2 ))
+    BENCH_STREAM=$4 wrk -t"$threads" -c"$3" -d2s -s bench/chat.lua "http://127.0.0.1:$2/v1/chat/completions" >/dev/null 2>&1 || true
+    BENCH_STREAM=$4 wrk -t"$threads" -c"$3" -d"$DURATION" --latency -s bench/chat.lua "http://127.0.0.1:$2/v1/chat/completions" 2>&1 | grep '^RESULT'
+}
+field() { echo "$1" | tr ' ' '\n' | grep "^$2=" | cut -d= -f2; }
+
+declare -A R
+for conns in 1 16; do
+    for target in direct:$UP nginx:$NGX gateway:$GW; do
+        name=${target%%:*}; port=${target##*:}
+        log "$name, $conns connection(s)"
+        R[$name-$conns]=$(run "$name" "$port" "$conns" false)
+    done
+done
+peak_rss=$(awk '/VmHWM/ {print $2}' /proc/$GATEWAY_PID/status)
+
+log "streaming time to first byte"
+ttfb_direct=$(PORT=$UP TOKEN=$TOKEN python3 bench/ttfb.py)
+ttfb_gateway=$(PORT=$GW TOKEN=$TOKEN python3 bench/ttfb.py)
+metrics=$(curl -fsS "http://127.0.0.1:$GW/metrics")
+hit_ratio=$(echo "$metrics" | awk '/^gateway_token_cache_hit_ratio/ {print $2}')
+
+us2ms() { python3 -c "print('%.3f' % ($1/1000))"; }
+row() {  # name conns
+    local r=${R[$1-$2]}
+    printf '| %s | %s | %s | %s ms | %s ms | %s ms | %s |\n' "$1" "$2" "$(field "$r" rps)" "$(us2ms "$(field "$r" p50_us)")" \
+        "$(us2ms "$(field "$r" p90_us)")" "$(us2ms "$(field "$r" p99_us)")" "$(( $(field "$r" errors) + $(field "$r" non2xx) ))"
+}
+added() {  # conns percentile
+    python3 -c "print('%.3f' % (($(field "${R[gateway-$1]}" "$2")-$(field "${R[direct-$1]}" "$2"))/1000))"
+}
+ratio() { python3 -c "print('%.2f' % ($(field "${R[gateway-16]}" rps)/$(field "${R[$1-16]}" rps)))"; }
+jget() { echo "$1" | python3 -c "import json,sys; print(json.load(sys.stdin)['$2'])"; }
+
+cat <<MD
+### Proxy overhead ($(date -u +%Y-%m-%d), commit $(git rev-parse --short HEAD), release builds, $(nproc) cores, unpinned)
+
+wrk ($DURATION per row after a 2 s warm-up) POSTing a small non-streaming chat completion; the mock
+upstream is \`gateway mock-upstream --canned\` (a precomputed answer); nginx $("$NGINX" -v 2>&1 | sed 's/.*nginx\///') proxies with keep-alive upstream connections; the gateway
+runs in remote_introspection mode with the token already cached. All processes share the 2 cores.
+
+| target | connections | req/s | p50 | p90 | p99 | errors |
+| --- | --- | --- | --- | --- | --- | --- |
+$(row direct 1)
+$(row nginx 1)
+$(row gateway 1)
+$(row direct 16)
+$(row nginx 16)
+$(row gateway 16)
+
+- Added latency of the gateway at 1 connection: p50 $(added 1 p50_us) ms, p99 $(added 1 p99_us) ms (targets: < 0.25 ms, < 1 ms).
+- Throughput at 16 connections: gateway / nginx = $(ratio nginx) (target: >= 0.5); gateway / direct = $(ratio direct).
+- Streaming time to first byte, 500 sequential requests: direct p50 $(jget "$ttfb_direct" p50_ms) ms, p99 $(jget "$ttfb_direct" p99_ms) ms; through the gateway p50 $(jget "$ttfb_gateway" p50_ms) ms, p99 $(jget "$ttfb_gateway" p99_ms) ms; added p50 $(python3 -c "print('%.3f' % ($(jget "$ttfb_gateway" p50_ms)-$(jget "$ttfb_direct" p50_ms)))") ms (target < 0.5 ms).
+- Gateway peak RSS after the run: $(( peak_rss / 1024 )) MiB. Token cache hit ratio: $hit_ratio.
+MD
