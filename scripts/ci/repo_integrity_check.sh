@@ -57,11 +57,26 @@ echo "ok"
 log "swift build (debug, with tests and executables)"
 swift build --build-tests
 
+log "PostgreSQL for the tests (scripts/ci/postgres.sh)"
+trap 'bash scripts/ci/postgres.sh stop-all >/dev/null 2>&1 || true' EXIT
+eval "$(bash scripts/ci/postgres.sh start)"
+
 log "swift test"
 swift test --skip-build 2>&1 | tee /tmp/ljq-swift-test.log
 status=${PIPESTATUS[0]}
 if [ "$status" -ne 0 ]; then
     echo "swift test failed" >&2
     exit "$status"
+fi
+# The PostgreSQL suites are disabled without LJQ_TEST_DATABASE_URL: make sure they really ran.
+for suite in PostgresTokenStoreTests PostgresAuditSinkTests; do
+    if ! grep -q "Suite $suite passed" /tmp/ljq-swift-test.log; then
+        echo "the $suite suite did not run" >&2
+        exit 1
+    fi
+done
+if ! grep -qE 'Test lifecycle\(_:\) with 2 test cases passed' /tmp/ljq-swift-test.log; then
+    echo "the token store contract did not run against both stores" >&2
+    exit 1
 fi
 log "all checks passed"

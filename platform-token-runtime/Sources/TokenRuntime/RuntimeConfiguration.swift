@@ -18,6 +18,12 @@ public struct RuntimeConfiguration: Sendable {
     public var issuer: String
     public var store: StoreKind
     public var databaseURL: String?
+    /// Postgres store: how long a memory entry for an active token is trusted before a re-read.
+    public var storeMaxStaleness: Duration = .seconds(1)
+    /// Postgres store: memory entries kept at most.
+    public var storeCacheEntries: Int = 100_000
+    /// Postgres store: deadline of each database call and of each connection attempt.
+    public var databaseTimeout: Duration = .seconds(2)
     public var logLevel: Logger.Level
     /// Revocation events kept for subscribers that resume with Last-Event-ID.
     public var eventHistory: Int = 10_000
@@ -68,11 +74,24 @@ public struct RuntimeConfiguration: Sendable {
         if store == "postgres", databaseURL == nil {
             env.fail("TOKEN_RUNTIME_DATABASE_URL", "required with TOKEN_RUNTIME_STORE=postgres (postgres://user:password@host:5432/database)")
         }
+        if store == "postgres", let databaseURL {
+            do {
+                _ = try PostgresURL(databaseURL)
+            } catch {
+                env.fail("TOKEN_RUNTIME_DATABASE_URL", error.message)
+            }
+        }
+        let maxStaleness = env.duration("TOKEN_RUNTIME_STORE_MAX_STALENESS", default: .seconds(1))
+        if maxStaleness > .seconds(10) {
+            env.fail("TOKEN_RUNTIME_STORE_MAX_STALENESS", "at most 10s: it also bounds how long a revocation may wait for other replicas")
+        }
+        let cacheEntries = env.int("TOKEN_RUNTIME_STORE_CACHE_ENTRIES", default: 100_000, range: 2...10_000_000)
+        let databaseTimeout = env.duration("TOKEN_RUNTIME_DATABASE_TIMEOUT", default: .seconds(2))
         let level = env.choice(
             "TOKEN_RUNTIME_LOG_LEVEL", default: "info",
             allowed: ["trace", "debug", "info", "notice", "warning", "error", "critical"])
 
-        let configuration = RuntimeConfiguration(
+        var configuration = RuntimeConfiguration(
             environment: name,
             host: env.string("TOKEN_RUNTIME_HOST", default: "127.0.0.1"),
             port: env.port("TOKEN_RUNTIME_PORT", default: 18081),
@@ -87,11 +106,13 @@ public struct RuntimeConfiguration: Sendable {
             databaseURL: databaseURL,
             logLevel: Logger.Level(rawValue: level) ?? .info
         )
-        var result = configuration
-        result.eventHistory = env.int("TOKEN_RUNTIME_EVENT_HISTORY", default: 10_000, range: 1...10_000_000)
-        result.eventHeartbeat = env.duration("TOKEN_RUNTIME_EVENT_HEARTBEAT", default: .seconds(5))
+        configuration.storeMaxStaleness = maxStaleness
+        configuration.storeCacheEntries = cacheEntries
+        configuration.databaseTimeout = databaseTimeout
+        configuration.eventHistory = env.int("TOKEN_RUNTIME_EVENT_HISTORY", default: 10_000, range: 1...10_000_000)
+        configuration.eventHeartbeat = env.duration("TOKEN_RUNTIME_EVENT_HEARTBEAT", default: .seconds(5))
         try env.validate()
-        return result
+        return configuration
     }
 
     /// A dev configuration for tests and local tools: fixed secrets, memory store.

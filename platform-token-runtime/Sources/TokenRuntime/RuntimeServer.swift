@@ -1,5 +1,7 @@
 import Hummingbird
 import Logging
+import PostgresNIO
+import ServiceLifecycle
 import TokenProtocol
 
 /// Runs the runtime until SIGTERM/SIGINT: the body of the executable's `serve` command.
@@ -17,22 +19,68 @@ public enum RuntimeServer {
                 "dev only: generated a secret because it was unset; set it explicitly outside dev",
                 metadata: ["variable": "\(variable)", "value": "\(value)"])
         }
-        guard configuration.store == .memory else {
-            logger.critical("the postgres token store is not available in this build")
-            throw RuntimeServerError.unsupportedStore
+        do {
+            try await serve(configuration: configuration, logger: logger)
+        } catch let error as DatabaseStartupError {
+            logger.critical("cannot start: the database is not usable", metadata: ["error": "\(error)"])
+            throw error
         }
-        let runtime = RuntimeApplication(configuration: configuration)
+    }
+
+    /// Builds the configured store and serves until graceful shutdown (the testable part of `run`).
+    ///
+    /// With the postgres store, the PostgresClient and the store's revocation listener run as
+    /// services next to the HTTP server, and before the port opens the database is probed and
+    /// migrated: an unreachable database fails startup within about `databaseTimeout` with a
+    /// ``DatabaseStartupError`` naming `TOKEN_RUNTIME_DATABASE_URL`. `/readyz` asks the database.
+    /// `handleSignals`: shut down gracefully on SIGTERM/SIGINT (tests cancel instead).
+    public static func serve(configuration: RuntimeConfiguration, logger: Logger, handleSignals: Bool = true) async throws {
         logger.info(
             "starting",
             metadata: [
                 "env": "\(configuration.environment)", "store": "\(configuration.store.rawValue)",
                 "address": "\(configuration.host):\(configuration.port)",
             ])
-        // Hummingbird runs the server in a ServiceGroup that shuts down gracefully on SIGTERM/SIGINT.
-        try await runtime.buildApplication(logger: logger).runService()
+        switch configuration.store {
+        case .memory:
+            let runtime = RuntimeApplication(configuration: configuration)
+            try await runService(runtime.buildApplication(logger: logger), handleSignals: handleSignals)
+        case .postgres:
+            let variable = "TOKEN_RUNTIME_DATABASE_URL"
+            let url: PostgresURL
+            do {
+                url = try PostgresURL(configuration.databaseURL ?? "")
+            } catch {
+                throw DatabaseStartupError(variable: variable, url: "(invalid URL)", reason: error.message)
+            }
+            let client = PostgresClient(
+                configuration: url.clientConfiguration(connectTimeout: configuration.databaseTimeout), backgroundLogger: logger)
+            let store = try PostgresTokenStore(
+                client: client,
+                configuration: .init(
+                    maxStaleness: configuration.storeMaxStaleness, cacheEntries: configuration.storeCacheEntries,
+                    queryTimeout: configuration.databaseTimeout),
+                logger: logger)
+            let runtime = RuntimeApplication(configuration: configuration, store: store)
+            let timeout = configuration.databaseTimeout
+            let app = runtime.buildApplication(
+                logger: logger,
+                readiness: { await store.isReady() },
+                services: [client, store],
+                beforeServerStarts: {
+                    try await PostgresStartup.probe(url, variable: variable, timeout: timeout, logger: logger)
+                    try await PostgresStartup.run("migrations", url: url, variable: variable) { try await store.migrate() }
+                    logger.info("database ready", metadata: ["db.url": "\(url.redacted)"])
+                })
+            try await runService(app, handleSignals: handleSignals)
+        }
     }
-}
 
-enum RuntimeServerError: Error {
-    case unsupportedStore
+    static func runService(_ app: some ApplicationProtocol, handleSignals: Bool) async throws {
+        if handleSignals {
+            try await app.runService()
+        } else {
+            try await app.runService(gracefulShutdownSignals: [])
+        }
+    }
 }

@@ -1,5 +1,6 @@
 import Hummingbird
 import Logging
+import ServiceLifecycle
 import TokenProtocol
 
 /// The parts one running runtime is made of, built by ``RuntimeApplication/build(configuration:logger:store:clock:)``.
@@ -44,14 +45,25 @@ public struct RuntimeApplication: Sendable {
         return router
     }
 
-    public func buildApplication(logger: Logger) -> some ApplicationProtocol {
-        Application(
-            router: buildRouter(),
+    /// The HTTP application. `services` run next to the server (started first, stopped last);
+    /// `beforeServerStarts` runs once they are running and before the port is opened: a throw
+    /// there stops everything and is rethrown by `run`.
+    public func buildApplication(
+        logger: Logger,
+        readiness: @escaping @Sendable () async -> Bool = { true },
+        services: [any Service] = [],
+        beforeServerStarts: (@Sendable () async throws -> Void)? = nil
+    ) -> some ApplicationProtocol {
+        var app = Application(
+            router: buildRouter(readiness: readiness),
             configuration: .init(
                 address: .hostname(configuration.host, port: configuration.port),
                 serverName: "platform-token-runtime"
             ),
             logger: logger
         )
+        app.addServices(services)
+        if let beforeServerStarts { app.beforeServerStarts(perform: beforeServerStarts) }
+        return app
     }
 }

@@ -1,0 +1,132 @@
+import CoreMetrics
+import Foundation
+import Logging
+import PostgresNIO
+import ServiceLifecycle
+import Synchronization
+import TokenRuntime
+
+/// Audit records into PostgreSQL (`audit_records`), batched, in order, without loss or duplicates
+/// while the queue has room.
+///
+/// Guarantees:
+/// - ``record(_:)`` never blocks or awaits: it appends to a bounded in-memory queue
+///   (`capacity`, default 100,000) under a short lock.
+/// - When the queue is full the **newest** record is dropped (see ``AuditQueue``) and counted in
+///   `gateway_audit_dropped_total{reason="queue_full"}`.
+/// - The writer (`run()`, a `Service`) sends multi-row `INSERT`s of up to `batchSize` records,
+///   as soon as a batch is full or `flushInterval` after the previous write. Each batch is one
+///   statement, so one transaction; records leave the queue only once it committed, so batches
+///   go out in order and a failed one is retried (capped exponential backoff) until the database
+///   is back.
+/// - No duplicates: every record gets this sink's `writerID` and a sequence number, the table's
+///   primary key, and batches insert `ON CONFLICT DO NOTHING`. A batch whose commit outcome was
+///   lost with its connection is simply written again. (A request id + time key could merge two
+///   distinct records that share them; writer + sequence is exactly one record.)
+/// - On graceful shutdown the writer keeps writing until the queue is empty or
+///   `shutdownGracePeriod` has passed; what is left is logged and counted
+///   (`reason="shutdown"`). On cancellation it stops at once.
+public final class PostgresAuditSink: AuditSink, Service {
+    public struct Configuration: Sendable {
+        /// Schema holding `audit_records` (created if missing).
+        public var schema: String
+        public var capacity: Int
+        /// Records per INSERT, 1 to 4,000 (15 bound values each; PostgreSQL allows 65,535).
+        public var batchSize: Int
+        /// A partial batch is written this long after the previous write.
+        public var flushInterval: Duration
+        /// Deadline of one batch write.
+        public var writeTimeout: Duration
+        public var retryInitial: Duration
+        public var retryMaximum: Duration
+        /// How long graceful shutdown may spend writing what is queued.
+        public var shutdownGracePeriod: Duration
+
+        public init(
+            schema: String = "public", capacity: Int = 100_000, batchSize: Int = 500,
+            flushInterval: Duration = .milliseconds(100), writeTimeout: Duration = .seconds(5),
+            retryInitial: Duration = .milliseconds(100), retryMaximum: Duration = .seconds(5),
+            shutdownGracePeriod: Duration = .seconds(10)
+        ) {
+            self.schema = schema
+            self.capacity = capacity
+            self.batchSize = batchSize
+            self.flushInterval = flushInterval
+            self.writeTimeout = writeTimeout
+            self.retryInitial = retryInitial
+            self.retryMaximum = retryMaximum
+            self.shutdownGracePeriod = shutdownGracePeriod
+        }
+    }
+
+    struct State {
+        var queue: AuditQueue
+        var running = false
+        /// True from a failed write until the next successful one.
+        var failing = false
+    }
+
+    public let configuration: Configuration
+    /// With each record's sequence number, the primary key of what this sink writes.
+    public let writerID: UUID
+    let client: PostgresClient
+    let metrics: AuditMetrics
+    let logger: Logger
+    let sql: AuditSQL
+    let state: Mutex<State>
+    let migrated = Atomic<Bool>(false)
+
+    /// - Parameters:
+    ///   - client: run by the caller (as a service next to this one).
+    ///   - metricsFactory: where `gateway_audit_*` metrics go.
+    public init(
+        client: PostgresClient, configuration: Configuration = Configuration(), metricsFactory: any MetricsFactory,
+        logger: Logger
+    ) throws(SchemaNameError) {
+        precondition(configuration.capacity > 0, "the audit queue needs room for at least one record")
+        precondition((1...4_000).contains(configuration.batchSize), "batchSize must be 1 to 4,000")
+        self.client = client
+        self.configuration = configuration
+        self.writerID = UUID()
+        self.metrics = AuditMetrics(factory: metricsFactory)
+        self.logger = logger
+        self.sql = try AuditSQL(schema: configuration.schema)
+        self.state = Mutex(State(queue: AuditQueue(capacity: configuration.capacity)))
+    }
+
+    public func record(_ record: AuditRecord) {
+        let accepted = state.withLock { $0.queue.append(record) }
+        if !accepted { metrics.droppedQueueFull.increment() }
+    }
+
+    /// Ready when the writer runs, its last write did not fail and the queue is not full.
+    public func isHealthy() async -> Bool {
+        state.withLock { $0.running && !$0.failing && $0.queue.count < $0.queue.capacity }
+    }
+
+    /// Records waiting to be written.
+    public var queuedCount: Int { state.withLock { $0.queue.count } }
+
+    /// Records refused because the queue was full.
+    public var droppedCount: UInt64 { state.withLock { $0.queue.dropped } }
+
+    /// Creates or upgrades `audit_records`; idempotent, safe from several gateways at once.
+    public func migrate(timeout: Duration = .seconds(10)) async throws {
+        try await Deadline.run(within: timeout) { [client, sql, logger] in
+            try await SchemaMigrator.migrate(AuditSQL.migrations, component: "gateway_audit", schema: sql.schema, client: client, logger: logger)
+        }
+        migrated.store(true, ordering: .releasing)
+    }
+
+    /// Records whose request id starts with `requestIDPrefix`, in the order each sink recorded
+    /// them. Times come back with microsecond precision (what `timestamptz` keeps).
+    public func fetchRecords(requestIDPrefix: String, timeout: Duration = .seconds(5)) async throws -> [AuditRecord] {
+        try await Deadline.run(within: timeout) { [client, sql] in
+            var records: [AuditRecord] = []
+            for try await row in try await client.query(sql.select(requestIDPrefix: requestIDPrefix)) {
+                records.append(try AuditSQL.record(from: row))
+            }
+            return records
+        }
+    }
+}
