@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Hummingbird
 import Logging
+import PostgresNIO
 import ServiceLifecycle
 import TokenProtocol
 import TokenRuntime
@@ -76,10 +77,10 @@ public struct GatewayApplication: Sendable {
         let auditSink: any AuditSink
         if let audit {
             auditSink = audit
+        } else if let databaseURL = configuration.databaseURL {
+            auditSink = try await postgresAudit(databaseURL, configuration: configuration, metrics: metrics, logger: logger, services: &services)
         } else {
-            if configuration.databaseURL != nil {
-                logger.warning("audit: GATEWAY_DATABASE_URL is set but this build has no PostgreSQL audit sink; keeping records in memory")
-            } else if configuration.isDev {
+            if configuration.isDev {
                 logger.info("audit: no database configured, keeping records in memory")
             } else {
                 logger.warning("audit: no database configured, keeping records in memory")
@@ -101,6 +102,35 @@ public struct GatewayApplication: Sendable {
             registry: providers, rateLimiter: RateLimiter(clock: clock), revocations: revocations,
             generatedDevToken: generatedDevToken,
             runtimeHTTPClient: runtimeHTTPClient, backgroundServices: services, logger: logger)
+    }
+
+    /// The PostgreSQL audit sink and its client, as services. A database that does not answer at
+    /// startup is not fatal: records queue (up to GATEWAY_AUDIT_QUEUE_SIZE) until it does.
+    static func postgresAudit(
+        _ databaseURL: String, configuration: GatewayConfiguration, metrics: GatewayMetrics, logger: Logger,
+        services: inout [any Service]
+    ) async throws -> PostgresAuditSink {
+        let url = try PostgresURL(databaseURL)
+        let client = PostgresClient(configuration: url.clientConfiguration(connectTimeout: .seconds(2)), backgroundLogger: logger)
+        let sink = try PostgresAuditSink(
+            client: client,
+            configuration: .init(capacity: configuration.auditQueueCapacity, shutdownGracePeriod: configuration.shutdownGrace),
+            metricsFactory: metrics.factory, logger: logger)
+        // Shut down in reverse order: the sink flushes before its client closes.
+        services.append(client)
+        services.append(sink)
+        services.append(
+            StartupTask {
+                do {
+                    try await sink.migrate(timeout: .seconds(5))
+                    logger.info("audit: writing records to PostgreSQL", metadata: ["db.url": "\(url.redacted)"])
+                } catch {
+                    logger.warning(
+                        "audit: database not reachable at startup; records queue until it answers",
+                        metadata: ["db.url": "\(url.redacted)"])
+                }
+            })
+        return sink
     }
 
     /// Routes and middleware. `/api/v1/*` are aliases of `/v1/*` with identical behaviour.

@@ -10,3 +10,13 @@ struct ShutdownHook: Service {
         await action()
     }
 }
+
+/// A service that runs `action` once at startup (next to the others), then idles until shutdown.
+struct StartupTask: Service {
+    let action: @Sendable () async -> Void
+
+    func run() async throws {
+        await action()
+        try? await gracefulShutdown()
+    }
+}

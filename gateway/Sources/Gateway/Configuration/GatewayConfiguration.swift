@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import TokenProtocol
+import TokenRuntime
 
 /// The gateway's whole configuration, read once from a snapshot of the environment and validated
 /// in one place. Every problem is reported at once, each naming its variable.
@@ -80,6 +81,13 @@ public struct GatewayConfiguration: Sendable {
         }
 
         let providers = loadProviders(env: &env, key: key, readFile: readFile)
+        if let databaseURL = env.raw("GATEWAY_DATABASE_URL") {
+            do {
+                _ = try PostgresURL(databaseURL)
+            } catch {
+                env.fail("GATEWAY_DATABASE_URL", "\(error.message) (postgres://user:password@host:5432/database)")
+            }
+        }
 
         let configuration = GatewayConfiguration(
             environment: name,

@@ -27,11 +27,21 @@ public struct RuntimeApplication: Sendable {
             clock: clock,
             limits: .init(defaultTTL: configuration.defaultTTL, maxTTL: configuration.maxTTL, issuer: configuration.issuer),
             metrics: metrics,
-            onRevoke: { record in
-                events.publish(
-                    RevocationEvent(jti: record.id, tokenDigest: record.digest.hex, revokedAt: SystemWallClock().now()))
-            }
+            // A shared database tells every replica (this one included) of each revocation; a
+            // memory store has only this process's.
+            onRevoke: store is PostgresTokenStore ? nil : Self.publisher(events)
         )
+        if let shared = store as? PostgresTokenStore {
+            shared.observeRevocations { tokenID, digest in
+                events.publish(RevocationEvent(jti: tokenID, tokenDigest: digest.hex, revokedAt: SystemWallClock().now()))
+            }
+        }
+    }
+
+    static func publisher(_ events: RevocationEventHub) -> @Sendable (TokenRecord) async -> Void {
+        { record in
+            events.publish(RevocationEvent(jti: record.id, tokenDigest: record.digest.hex, revokedAt: SystemWallClock().now()))
+        }
     }
 
     public func buildRouter(readiness: @escaping @Sendable () async -> Bool = { true }) -> Router<BasicRequestContext> {

@@ -118,6 +118,7 @@ extension PostgresTokenStore {
             return
         }
         cache.withLock { $0.invalidate(digest) }
+        revocationObserver.withLock { $0 }?(String(parts[1]), digest)
         logger.debug("revocation received", metadata: ["token.id": "\(parts[1])", "revocation.seq": "\(sequence)"])
         do {
             try await database { [client, sql, replicaID] in

@@ -68,6 +68,14 @@ public final class PostgresTokenStore: TokenStore, Service {
     let sql: PostgresTokenSQL
     let cache: Mutex<RecordCache>
     let migrated = Atomic<Bool>(false)
+    /// Called for every revocation this replica hears of (its own included), after the memory
+    /// entry is dropped: feeds `GET /v1/events`, so subscribers of every replica hear every revocation.
+    let revocationObserver = Mutex<(@Sendable (_ tokenID: String, _ digest: TokenDigest) -> Void)?>(nil)
+
+    /// Sets the observer of revocations heard through LISTEN/NOTIFY.
+    public func observeRevocations(_ observer: @escaping @Sendable (_ tokenID: String, _ digest: TokenDigest) -> Void) {
+        revocationObserver.withLock { $0 = observer }
+    }
 
     /// - Parameter client: run by the caller (as a service next to this one).
     public init(client: PostgresClient, configuration: Configuration = Configuration(), logger: Logger) throws(SchemaNameError) {
