@@ -61,6 +61,13 @@ log "PostgreSQL for the tests (scripts/ci/postgres.sh)"
 trap 'bash scripts/ci/postgres.sh stop-all >/dev/null 2>&1 || true' EXIT
 eval "$(bash scripts/ci/postgres.sh start)"
 
+# The OpenAI Python SDK for IntegrationTests' openAIPythonSDKAgainstTheLiveGateway (Tests/sdk/).
+ljq_venv=${LJQ_VENV:-/tmp/ljq-venv}
+log "python venv with the openai SDK: $ljq_venv"
+[ -x "$ljq_venv/bin/python" ] || python3 -m venv "$ljq_venv"
+"$ljq_venv/bin/python" -c 'import openai' >/dev/null 2>&1 || "$ljq_venv/bin/python" -m pip install -q openai
+export LJQ_PYTHON="$ljq_venv/bin/python"
+
 log "swift test"
 swift test --skip-build 2>&1 | tee /tmp/ljq-swift-test.log
 status=${PIPESTATUS[0]}
@@ -77,6 +84,11 @@ for suite in PostgresTokenStoreTests PostgresAuditSinkTests; do
 done
 if ! grep -qE 'Test lifecycle\(_:\) with 2 test cases passed' /tmp/ljq-swift-test.log; then
     echo "the token store contract did not run against both stores" >&2
+    exit 1
+fi
+# The SDK test is skipped without LJQ_PYTHON: make sure it really ran and passed.
+if ! grep -q 'openAIPythonSDKAgainstTheLiveGateway() passed' /tmp/ljq-swift-test.log; then
+    echo "the OpenAI Python SDK integration test did not pass (see /tmp/ljq-swift-test.log)" >&2
     exit 1
 fi
 log "all checks passed"
