@@ -11,8 +11,10 @@ if ! command -v swift >/dev/null 2>&1 && [ -x /opt/swift/usr/bin/swift ]; then e
 COUNT=${COUNT:-1000}
 SCRATCH=${SCRATCH:-.build-release}
 
-swift build -c release --scratch-path "$SCRATCH" --product platform-token-runtime >/dev/null
-swift build -c release --scratch-path "$SCRATCH" --product gateway >/dev/null
+if [ "${SKIP_BUILD:-0}" != 1 ]; then
+    swift build -c release --scratch-path "$SCRATCH" --product platform-token-runtime >/dev/null
+    swift build -c release --scratch-path "$SCRATCH" --product gateway >/dev/null
+fi
 bin=$(swift build -c release --scratch-path "$SCRATCH" --show-bin-path)
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
