@@ -50,6 +50,13 @@ for v in $(git grep -hoE '"(GATEWAY|TOKEN_RUNTIME|OPENAI|PASSWORD)_[A-Z0-9_]+"' 
         fail=1
     fi
 done
+# Library and executable sources follow .swift-format (swift-format ships with the toolchain).
+if swift format --version >/dev/null 2>&1; then
+    if ! swift format lint --strict -r gateway/Sources platform-token-runtime/Sources shared/Sources; then
+        echo "sources are not formatted: swift format format -i -r gateway/Sources platform-token-runtime/Sources shared/Sources" >&2
+        fail=1
+    fi
+fi
 [ "$fail" = 0 ] || exit 1
 echo "ok"
 

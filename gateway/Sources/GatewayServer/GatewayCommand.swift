@@ -87,4 +87,3 @@ struct MockUpstream: AsyncParsableCommand {
         try await server.buildApplication(host: host, port: port, logger: logger).runService()
     }
 }
-

@@ -32,4 +32,3 @@ struct Serve: AsyncParsableCommand {
         try await RuntimeServer.run(configuration: configuration)
     }
 }
-

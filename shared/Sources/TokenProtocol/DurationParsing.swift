@@ -5,7 +5,7 @@ public enum DurationParsing {
     public static func parse(_ text: String) -> Duration? {
         let chars = Array(text.trimmingWhitespace().utf8)
         guard !chars.isEmpty else { return nil }
-        var total: Double = 0 // in seconds
+        var total: Double = 0  // in seconds
         var index = 0
         while index < chars.count {
             let numberStart = index

@@ -22,7 +22,8 @@ struct HealthRoutes: Sendable {
             let stream = revocations?.streamState.rawValue ?? "off"
             return Self.json(
                 ready ? .ok : .serviceUnavailable,
-                #"{"status":"\#(ready ? "ready" : "not ready")","token_runtime":"\#(runtime ? "up" : "down")","audit":"\#(auditUp ? "up" : "down")","revocation_stream":"\#(stream)"}"#)
+                #"{"status":"\#(ready ? "ready" : "not ready")","token_runtime":"\#(runtime ? "up" : "down")","audit":"\#(auditUp ? "up" : "down")","revocation_stream":"\#(stream)"}"#
+            )
         }
         router.get("/metrics") { _, _ in
             Response(

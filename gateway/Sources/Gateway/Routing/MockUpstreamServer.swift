@@ -30,7 +30,10 @@ public struct MockUpstreamServer: Sendable {
     public func buildRouter() -> Router<BasicRequestContext> {
         let router = Router()
         let client = MockProviderClient(chunkDelay: chunkDelay)
-        let sample = ByteBuffer(string: #"{"model":"\#(models.first ?? "mock-echo")","stream_options":{"include_usage":true},"messages":[{"role":"user","content":"hello from the benchmark"}]}"#)
+        let sample = ByteBuffer(
+            string:
+                #"{"model":"\#(models.first ?? "mock-echo")","stream_options":{"include_usage":true},"messages":[{"role":"user","content":"hello from the benchmark"}]}"#
+        )
         let cannedInput = MockCompletion.parse(sample, endpoint: .chatCompletions)!
         let cannedAnswer = MockCompletion.answer(cannedInput, endpoint: .chatCompletions)
         let cannedStream = MockCompletion.events(cannedInput, endpoint: .chatCompletions).reduce(into: ByteBuffer()) { all, event in

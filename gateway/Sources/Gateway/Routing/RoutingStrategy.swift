@@ -55,10 +55,11 @@ public final class WeightedStrategy: RoutingStrategy {
             while !remaining.isEmpty {
                 let total = remaining.reduce(0) { $0 + $1.config.weight }
                 var pick = Int(generator.next() % UInt64(total))
-                let index = remaining.firstIndex { provider in
-                    pick -= provider.config.weight
-                    return pick < 0
-                } ?? 0
+                let index =
+                    remaining.firstIndex { provider in
+                        pick -= provider.config.weight
+                        return pick < 0
+                    } ?? 0
                 ordered.append(remaining.remove(at: index))
             }
         }

@@ -30,7 +30,8 @@ public enum SchemaMigrator {
         let quoted = try quote(schema)
         let applied = try await client.withTransaction(logger: logger) { connection -> [Int] in
             try await connection.query("SELECT pg_advisory_xact_lock(hashtext(\(schema + ".schema_migrations")))", logger: logger)
-            let exists = try await connection.query("SELECT 1 FROM pg_namespace WHERE nspname = \(schema)", logger: logger)
+            let exists =
+                try await connection.query("SELECT 1 FROM pg_namespace WHERE nspname = \(schema)", logger: logger)
                 .collect().count > 0
             if !exists {
                 try await connection.query(PostgresQuery(unsafeSQL: "CREATE SCHEMA IF NOT EXISTS \(quoted)"), logger: logger)
