@@ -110,9 +110,9 @@ import TokenRuntime
     }
 }
 
-/// Polls `condition` every 10 ms for up to 5 s.
-func poll(_ what: String, _ condition: () async throws -> Bool) async throws {
-    let deadline = ContinuousClock.now + .seconds(5)
+/// Polls `condition` every 10 ms until `within` has passed.
+func poll(_ what: String, within: Duration = .seconds(5), _ condition: () async throws -> Bool) async throws {
+    let deadline = ContinuousClock.now + within
     while ContinuousClock.now < deadline {
         if try await condition() { return }
         try await Task.sleep(for: .milliseconds(10))
