@@ -8,9 +8,17 @@ public struct TokenDigest: Hashable, Sendable, CustomStringConvertible {
     public let w2: UInt64
     public let w3: UInt64
 
-    public init(token: some StringProtocol) {
-        let digest = SHA256.hash(data: Array(token.utf8))
-        self = digest.withUnsafeBytes { TokenDigest(bytes: $0)! }
+    public init(token: String) {
+        var token = token
+        self = token.withUTF8 { bytes in
+            var hasher = SHA256()
+            hasher.update(bufferPointer: UnsafeRawBufferPointer(bytes))
+            return hasher.finalize().withUnsafeBytes { TokenDigest(bytes: $0)! }
+        }
+    }
+
+    public init(token: Substring) {
+        self.init(token: String(token))
     }
 
     /// From 32 raw bytes; nil for any other length.
