@@ -48,6 +48,9 @@ public struct HTTPTimeoutConfig: Sendable, Equatable {
         configuration.timeout = .init(connect: .init(dial), read: .init(read), write: .init(write))
         configuration.connectionPool = .init(
             idleTimeout: .init(keepAlive), concurrentHTTP1ConnectionsPerHostSoftLimit: maxIdleConnections)
+        // A refused connection is an answer: fail at once so fallback moves on, instead of
+        // retrying until the dial timeout.
+        configuration.connectionPool.retryConnectionEstablishment = false
         configuration.decompression = .disabled
         configuration.redirectConfiguration = .disallow
         return configuration

@@ -78,8 +78,10 @@ struct ProxyHandler: Sendable {
         let body: ByteBuffer
         do {
             body = try await request.body.collect(upTo: maxBodyBytes)
-        } catch {
+        } catch is NIOTooManyBytesError {
             throw OpenAIError.tooLarge(maxBodyBytes)
+        } catch {
+            throw OpenAIError.invalidRequest("The request body ended before its announced length.", code: "incomplete_body")
         }
         let probe = try RequestProbe.parse(body)
         exchange.record.model = probe.model

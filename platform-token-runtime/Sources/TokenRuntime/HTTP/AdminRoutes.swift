@@ -22,7 +22,7 @@ struct AdminRoutes: Sendable {
         guard contentType.hasPrefix("application/json") else {
             throw APIError(.unsupportedMediaType, "unsupported_media_type", "Content-Type must be application/json")
         }
-        let body = try await request.body.collect(upTo: maxBodyBytes)
+        let body = try await RequestBodyReader.read(request, limit: maxBodyBytes)
         let issueRequest = try JSONBody.decode(IssueTokenRequest.self, from: body)
         let issued = try await service.issue(issueRequest)
         return JSONBody.response(.created, issued, headers: [.location: "/v1/tokens/\(issued.view.id)"])

@@ -8,7 +8,7 @@ enum FormRequest {
         guard contentType.hasPrefix("application/x-www-form-urlencoded") else {
             throw APIError.invalidRequest("Content-Type must be application/x-www-form-urlencoded")
         }
-        let body = try await request.body.collect(upTo: limit)
+        let body = try await RequestBodyReader.read(request, limit: limit)
         do {
             return try FormEncoding.decode(body.readableBytesView)
         } catch {

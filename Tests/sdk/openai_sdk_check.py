@@ -1,0 +1,87 @@
+"""The official OpenAI Python SDK, unchanged, against a live Lijiaoqiao gateway.
+
+Run by IntegrationTests (EndToEndTests.openAIPythonSDKAgainstTheLiveGateway) with:
+  LJQ_GATEWAY_BASE_URL  the gateway's base URL including /v1, e.g. http://127.0.0.1:8080/v1
+  LJQ_TOKEN             a token issued by platform-token-runtime
+  LJQ_MODEL             the model to use (default mock-echo, the mock upstream's echo model)
+
+Prints "SDK OK" at the end; exits non-zero on any failure.
+"""
+
+import os
+import sys
+
+import openai
+from openai import OpenAI
+
+
+def check(condition, message):
+    if not condition:
+        raise AssertionError(message)
+
+
+def main():
+    base_url = os.environ["LJQ_GATEWAY_BASE_URL"]
+    token = os.environ["LJQ_TOKEN"]
+    model = os.environ.get("LJQ_MODEL", "mock-echo")
+    client = OpenAI(base_url=base_url, api_key=token, max_retries=0, timeout=20.0)
+
+    models = [m.id for m in client.models.list()]
+    check(model in models, f"models.list: {model} missing from {models}")
+    print(f"models.list: {models}")
+
+    chat = client.chat.completions.create(model=model, messages=[{"role": "user", "content": "hello from the sdk"}])
+    check(chat.choices[0].message.content == "hello from the sdk", f"chat: unexpected content {chat.choices[0].message.content!r}")
+    check(chat.choices[0].finish_reason == "stop", f"chat: finish_reason {chat.choices[0].finish_reason!r}")
+    check(chat.usage is not None and chat.usage.total_tokens > 0, f"chat: usage {chat.usage!r}")
+    print(f"chat.completions: {chat.choices[0].message.content!r}")
+
+    deltas = []
+    chunks = 0
+    usage = None
+    stream = client.chat.completions.create(
+        model=model,
+        messages=[{"role": "user", "content": "streamed word by word"}],
+        stream=True,
+        stream_options={"include_usage": True},
+    )
+    for chunk in stream:
+        chunks += 1
+        if chunk.usage is not None:
+            usage = chunk.usage
+        for choice in chunk.choices:
+            if choice.delta is not None and choice.delta.content:
+                deltas.append(choice.delta.content)
+    text = "".join(deltas)
+    check(text == "streamed word by word", f"stream: deltas {deltas!r}")
+    check(chunks >= 4, f"stream: only {chunks} chunks")
+    check(usage is not None and usage.completion_tokens == 4, f"stream: usage {usage!r}")
+    print(f"chat.completions stream: {chunks} chunks, {text!r}")
+
+    completion = client.completions.create(model=model, prompt="complete this")
+    check(completion.choices[0].text == "complete this", f"completions: {completion.choices[0].text!r}")
+    print(f"completions: {completion.choices[0].text!r}")
+
+    embeddings = client.embeddings.create(model=model, input=["first", "second"])
+    check(len(embeddings.data) == 2, f"embeddings: {len(embeddings.data)} vectors")
+    check(all(len(item.embedding) > 0 for item in embeddings.data), "embeddings: an empty vector")
+    print(f"embeddings: {len(embeddings.data)} vectors of {len(embeddings.data[0].embedding)}")
+
+    bad = OpenAI(base_url=base_url, api_key="ljq_not-a-real-token", max_retries=0, timeout=20.0)
+    try:
+        bad.chat.completions.create(model=model, messages=[{"role": "user", "content": "hi"}])
+    except openai.AuthenticationError as error:
+        check(error.status_code == 401, f"bad token: status {error.status_code}")
+        print(f"bad token: AuthenticationError {error.status_code}")
+    else:
+        raise AssertionError("bad token: no AuthenticationError")
+
+    print("SDK OK")
+
+
+if __name__ == "__main__":
+    try:
+        main()
+    except Exception as error:  # any failure, with its kind, and a non-zero exit
+        print(f"SDK check failed: {type(error).__name__}: {error}", file=sys.stderr)
+        sys.exit(1)
