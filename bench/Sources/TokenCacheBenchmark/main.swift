@@ -6,11 +6,15 @@
 //   TokenCacheBenchmark verify [iterations]        (b) RemoteTokenRuntime.verify hit path, ns per op
 //   TokenCacheBenchmark concurrent [tasks] [lookups-per-task]
 //                                                  (d) lookups/s with `tasks` concurrent tasks (16 x 100,000)
+//   TokenCacheBenchmark hotpaths [iterations]      per-request helpers the HTTP profile pointed at, each
+//                                                  next to a proposed replacement (see bench/RESULTS.md)
 //
 // Every mode prints readable lines and one `RESULT mode=... key=value ...` line for bench/cache.sh.
 // Run `memory` in a fresh process (bench/cache.sh does): other modes' garbage would blur the delta.
 
 import CoreMetrics
+import Crypto
+import Foundation
 import Gateway
 import Logging
 import Prometheus
@@ -18,9 +22,9 @@ import Synchronization
 import TokenProtocol
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 // MARK: - measuring
@@ -83,6 +87,34 @@ func timerOverhead() -> Percentiles {
     return Percentiles(samples)
 }
 
+/// Times each of `bodies` once per call, `iterations` calls each, interleaved in `rounds` rounds
+/// (A B C A B C ...) so that a slower stretch of a shared machine hits every variant alike; a
+/// warm-up of up to 100,000 calls each comes first. Returns per-call percentiles per body, in order;
+/// `sink` keeps the results observable so nothing is optimized away.
+func sample(_ iterations: Int, rounds: Int = 5, sink: inout Int, _ bodies: [(Int) -> Int]) -> [Percentiles] {
+    for body in bodies {
+        for index in 0..<min(iterations, 100_000) { sink &+= body(index) }
+    }
+    var samples = [[UInt64]](repeating: [], count: bodies.count)
+    for which in samples.indices { samples[which].reserveCapacity(iterations) }
+    let perRound = (iterations + rounds - 1) / rounds
+    var done = 0
+    while done < iterations {
+        let upTo = min(iterations, done + perRound)
+        for (which, body) in bodies.enumerated() {
+            for index in done..<upTo {
+                let start = monotonicNanos()
+                let value = body(index)
+                let end = monotonicNanos()
+                samples[which].append(end &- start)
+                sink &+= value
+            }
+        }
+        done = upTo
+    }
+    return samples.map(Percentiles.init)
+}
+
 /// Heap in use (glibc `mallinfo2`: small-block bytes in use + mmapped blocks; nil where unavailable)
 /// and resident set size (/proc/self/statm).
 struct MemorySnapshot {
@@ -112,14 +144,14 @@ enum Mallinfo2 {
 
     static func heapInUse() -> Int? {
         #if os(Linux) && arch(x86_64)
-        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "mallinfo2") else { return nil }
-        let function = unsafeBitCast(symbol, to: Function.self)
-        // struct mallinfo2 { size_t arena, ordblks, smblks, hblks, hblkhd, usmblks, fsmblks, uordblks, fordblks, keepcost; }
-        var fields = [Int](repeating: 0, count: 10)
-        fields.withUnsafeMutableBytes { _ = function($0.baseAddress!) }
-        return fields[7] + fields[4]  // uordblks + hblkhd
+            guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "mallinfo2") else { return nil }
+            let function = unsafeBitCast(symbol, to: Function.self)
+            // struct mallinfo2 { size_t arena, ordblks, smblks, hblks, hblkhd, usmblks, fsmblks, uordblks, fordblks, keepcost; }
+            var fields = [Int](repeating: 0, count: 10)
+            fields.withUnsafeMutableBytes { _ = function($0.baseAddress!) }
+            return fields[7] + fields[4]  // uordblks + hblkhd
         #else
-        return nil
+            return nil
         #endif
     }
 }
@@ -246,8 +278,11 @@ enum Benchmark {
             let heapTotal = heapAfter - heapBefore
             let perEntry = Double(heapTotal) / Double(max(1, count))
             judged = heapTotal
-            print("    heap (mallinfo2) : \(mebibytes(heapTotal)) = empty cache with its reserved tables \(mebibytes(heapEmpty - heapBefore)) + entries \(mebibytes(heapAfter - heapEmpty)); \(String(format1: perEntry)) bytes/entry")
-            fields += " heap_bytes=\(heapTotal) heap_empty_cache_bytes=\(heapEmpty - heapBefore) heap_entries_bytes=\(heapAfter - heapEmpty) bytes_per_entry=\(String(format1: perEntry))"
+            print(
+                "    heap (mallinfo2) : \(mebibytes(heapTotal)) = empty cache with its reserved tables \(mebibytes(heapEmpty - heapBefore)) + entries \(mebibytes(heapAfter - heapEmpty)); \(String(format1: perEntry)) bytes/entry"
+            )
+            fields +=
+                " heap_bytes=\(heapTotal) heap_empty_cache_bytes=\(heapEmpty - heapBefore) heap_entries_bytes=\(heapAfter - heapEmpty) bytes_per_entry=\(String(format1: perEntry))"
         } else {
             print("    heap (mallinfo2) : not available on this platform; judging by RSS")
         }
@@ -256,46 +291,40 @@ enum Benchmark {
         return fields
     }
 
-    /// (a) A hit: SHA-256 of the token, then `lookup`. Also each half alone, to show the split.
+    /// (a) A hit: SHA-256 of the token, then `lookup`. Also each half alone, and the same token over
+    /// and over (everything in L1), to show how much of a hit is waiting on memory.
     static func lookup(iterations: Int) -> String {
         let fixture = Fixture.make(count: entries)
         let cache = fixture.cache
         let tokens = fixture.order.map { fixture.tokens[$0] }
         let digests = tokens.map { TokenDigest(token: $0) }
-        var hits = 0
-        var samples = [UInt64](repeating: 0, count: iterations)
-
-        func run(_ body: (Int) -> Bool) -> Percentiles {
-            for index in 0..<min(iterations, 100_000) where body(index % tokens.count) { hits &+= 1 }  // warm-up
-            for index in 0..<iterations {
-                let slot = index % tokens.count
-                let start = monotonicNanos()
-                let hit = body(slot)
-                let end = monotonicNanos()
-                samples[index] = end &- start
-                if hit { hits &+= 1 }
-            }
-            return Percentiles(samples)
+        let count = tokens.count
+        var sink = 0
+        func hit(_ verdict: TokenVerdict?) -> Int {
+            if case .active? = verdict { return 1 }
+            return 0
         }
 
         let overhead = timerOverhead()
-        let full = run { slot in
-            if case .active? = cache.lookup(TokenDigest(token: tokens[slot])) { return true }
-            return false
-        }
-        let shaOnly = run { slot in TokenDigest(token: tokens[slot]).w0 & 1 == 0 }
-        let lookupOnly = run { slot in
-            if case .active? = cache.lookup(digests[slot]) { return true }
-            return false
-        }
+        let results = sample(
+            iterations, sink: &sink,
+            [
+                { hit(cache.lookup(TokenDigest(token: tokens[$0 % count]))) },
+                { Int(truncatingIfNeeded: TokenDigest(token: tokens[$0 % count]).w0 & 1) },
+                { hit(cache.lookup(digests[$0 % count])) },
+                { _ in hit(cache.lookup(digests[0])) },
+            ])
+        let (full, shaOnly, lookupOnly, hot) = (results[0], results[1], results[2], results[3])
         let statistics = cache.statistics
         print("(a) cache hit incl. SHA-256, \(entries) entries, \(iterations) lookups in shuffled order")
         print("    SHA-256 + lookup : \(full)")
         print("    SHA-256 alone    : \(shaOnly)")
         print("    lookup alone     : \(lookupOnly)")
+        print("    lookup, 1 token  : \(hot)")
         print("    timer overhead   : median \(overhead.median) ns (included in every figure above)")
-        print("    hit rate \(String(format1: statistics.hitRate * 100))%, target median < 1 us: \(full.median < 1_000 ? "met" : "missed")  [\(hits)]")
-        return "RESULT mode=lookup entries=\(entries) iterations=\(iterations) \(full.fields("hit")) \(shaOnly.fields("sha")) \(lookupOnly.fields("lookup")) timer_median_ns=\(overhead.median) hit_rate=\(statistics.hitRate)"
+        print("    hit rate \(String(format1: statistics.hitRate * 100))%, target median < 1 us: \(full.median < 1_000 ? "met" : "missed")  [\(sink)]")
+        return
+            "RESULT mode=lookup entries=\(entries) iterations=\(iterations) \(full.fields("hit")) \(shaOnly.fields("sha")) \(lookupOnly.fields("lookup")) \(hot.fields("hot")) timer_median_ns=\(overhead.median) hit_rate=\(statistics.hitRate)"
     }
 
     /// (b) `RemoteTokenRuntime.verify` on hits: format check + SHA-256 + cache, no network.
@@ -366,7 +395,78 @@ enum Benchmark {
         print("(d) \(tasks) concurrent tasks x \(perTask) hits, \(cpus) CPU(s) allowed")
         print("    SHA-256 + lookup : \(Int(fullRate.rounded())) lookups/s (\(String(format1: full.seconds * 1000)) ms, \(full.hits) hits)")
         print("    lookup alone     : \(Int(bareRate.rounded())) lookups/s (\(String(format1: bare.seconds * 1000)) ms, \(bare.hits) hits)")
-        return "RESULT mode=concurrent cpus=\(cpus) tasks=\(tasks) per_task=\(perTask) lookups_per_s=\(Int(fullRate.rounded())) lookup_only_per_s=\(Int(bareRate.rounded())) hits=\(full.hits) total=\(total)"
+        return
+            "RESULT mode=concurrent cpus=\(cpus) tasks=\(tasks) per_task=\(perTask) lookups_per_s=\(Int(fullRate.rounded())) lookup_only_per_s=\(Int(bareRate.rounded())) hits=\(full.hits) total=\(total)"
+    }
+
+    /// Helpers on the runtime's and the gateway's per-request path, each beside a proposed
+    /// replacement written here (bench/ may not change the product), checked to agree with it.
+    static func hotpaths(iterations: Int) -> String {
+        var generator = SplitMix64(state: 0xF00D)
+        let valid = (0..<1_000).map { _ in TokenFormat.generate(using: &generator) }
+        var samples = valid
+        for token in valid.prefix(200) {  // wrong checksum, bad character, wrong length
+            var bytes = Array(token.utf8)
+            bytes[10] = bytes[10] == UInt8(ascii: "a") ? UInt8(ascii: "b") : UInt8(ascii: "a")
+            samples.append(String(decoding: bytes, as: UTF8.self))
+            bytes[20] = UInt8(ascii: "-")
+            samples.append(String(decoding: bytes, as: UTF8.self))
+            samples.append(String(token.dropLast()))
+        }
+        for token in samples {
+            guard TokenFormat.isWellFormed(token) == ProposedTokenFormat.isWellFormed(token) else {
+                fatalError("proposed isWellFormed disagrees on a token")
+            }
+            guard TokenDigest(token: token) == ProposedTokenFormat.digest(token) else {
+                fatalError("proposed digest disagrees on a token")
+            }
+        }
+        let now = Int64(SystemWallClock().now())
+        let response = activeResponse(index: 7, now: now, using: &generator)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let viaEncoder = (try? encoder.encode(response)).map { [UInt8]($0) } ?? []
+        var tricky = response
+        tricky.sub = "ünïcode \"quoted\" back\\slash /path \u{1} tab\t"
+        tricky.models = ["gpt-4o-mini", "o1/preview"]
+        tricky.rateLimitRPM = 60
+        for value in [response, tricky, .inactive(.revoked), .inactive(.unknown)] {
+            guard (try? encoder.encode(value)).map({ [UInt8]($0) }) == ProposedJSON.encode(value) else {
+                fatalError("proposed JSON writer disagrees with JSONEncoder")
+            }
+        }
+        let form = Array(("token=" + valid[0]).utf8)
+
+        let count = valid.count
+        var sink = 0
+        let format = sample(
+            iterations, sink: &sink,
+            [
+                { TokenFormat.isWellFormed(valid[$0 % count]) ? 1 : 0 },
+                { ProposedTokenFormat.isWellFormed(valid[$0 % count]) ? 1 : 0 },
+                { Int(truncatingIfNeeded: TokenDigest(token: valid[$0 % count]).w1) },
+                { Int(truncatingIfNeeded: ProposedTokenFormat.digest(valid[$0 % count]).w1) },
+            ])
+        let (formatNow, formatProposed, digestNow, digestProposed) = (format[0], format[1], format[2], format[3])
+        let jsonIterations = max(1, iterations / 10)
+        let perRequest = sample(
+            jsonIterations, sink: &sink,
+            [
+                { _ in (try? encoder.encode(response))?.count ?? 0 },
+                { _ in ProposedJSON.encode(response).count },
+                { _ in (try? FormEncoding.decode(form))?.count ?? 0 },
+            ])
+        let (jsonNow, jsonProposed, formNow) = (perRequest[0], perRequest[1], perRequest[2])
+        print("hot paths, \(iterations) calls each (JSON and form: \(jsonIterations)); current vs proposed (in this file)")
+        print("    TokenFormat.isWellFormed      now: \(formatNow)")
+        print("                             proposed: \(formatProposed)")
+        print("    TokenDigest(token:)           now: \(digestNow)")
+        print("                             proposed: \(digestProposed)")
+        print("    active answer to JSON (\(viaEncoder.count) B) JSONEncoder: \(jsonNow)")
+        print("                 hand-written writer: \(jsonProposed)")
+        print("    FormEncoding.decode(token=...) now: \(formNow)  [\(sink)]")
+        return
+            "RESULT mode=hotpaths iterations=\(iterations) \(formatNow.fields("format_now")) \(formatProposed.fields("format_proposed")) \(digestNow.fields("digest_now")) \(digestProposed.fields("digest_proposed")) \(jsonNow.fields("json_now")) \(jsonProposed.fields("json_proposed")) \(formNow.fields("form_now")) json_bytes=\(viaEncoder.count)"
     }
 
     static func main(_ arguments: [String]) async -> Int32 {
@@ -393,18 +493,183 @@ enum Benchmark {
             guard let tasks = number(1, 16), let perTask = number(2, 100_000) else { break }
             print(await concurrent(tasks: tasks, perTask: perTask))
             return 0
+        case "hotpaths":
+            guard let iterations = number(1, 1_000_000) else { break }
+            print(hotpaths(iterations: iterations))
+            return 0
         case "all":
             print(memory(count: entries))
             print(lookup(iterations: 1_000_000))
             print(await verify(iterations: 1_000_000))
             print(await concurrent(tasks: 16, perTask: 100_000))
+            print(hotpaths(iterations: 1_000_000))
             return 0
         default:
             break
         }
-        let usage = "usage: TokenCacheBenchmark [all | memory [entries] | lookup [iterations] | verify [iterations] | concurrent [tasks] [lookups-per-task]]\n"
+        let usage =
+            "usage: TokenCacheBenchmark [all | memory [entries] | lookup [iterations] | verify [iterations] | concurrent [tasks] [lookups-per-task] | hotpaths [iterations]]\n"
         _ = usage.utf8CString.withUnsafeBufferPointer { write(2, $0.baseAddress, $0.count - 1) }
         return 64
+    }
+}
+
+// MARK: - proposed replacements (suggestions for shared/Sources/TokenProtocol and the runtime)
+
+/// `TokenFormat.isWellFormed` and `TokenDigest(token:)` as they could be: concrete `String`
+/// parameters (the current `some StringProtocol` versions are not specialized across the module
+/// boundary, so every byte goes through protocol witnesses), one pass over contiguous UTF-8, no
+/// arrays, the CRC table read through a buffer pointer, SHA-256 fed the string's own bytes.
+enum ProposedTokenFormat {
+    static let prefix: [UInt8] = Array("ljq_".utf8)
+    static let alphabet: [UInt8] = Array("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz".utf8)
+    static let length = 53
+    static let checksumLength = 6
+    static let crcTable: [UInt32] = (0..<256).map { index in
+        var value = UInt32(index)
+        for _ in 0..<8 { value = (value & 1) == 1 ? (0xEDB8_8320 ^ (value >> 1)) : (value >> 1) }
+        return value
+    }
+
+    static func isWellFormed(_ token: String) -> Bool {
+        guard token.utf8.count == length else { return false }
+        var token = token
+        return token.withUTF8 { bytes in
+            crcTable.withUnsafeBufferPointer { table in
+                for index in 0..<prefix.count where bytes[index] != prefix[index] { return false }
+                var crc: UInt32 = 0xFFFF_FFFF
+                for index in 0..<length {
+                    let byte = bytes[index]
+                    if index >= prefix.count {
+                        switch byte {
+                        case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+                            UInt8(ascii: "a")...UInt8(ascii: "z"):
+                            break
+                        default:
+                            return false
+                        }
+                    }
+                    if index < length - checksumLength {
+                        crc = table[Int((crc ^ UInt32(byte)) & 0xFF)] ^ (crc >> 8)
+                    }
+                }
+                var rest = crc ^ 0xFFFF_FFFF
+                for position in stride(from: length - 1, through: length - checksumLength, by: -1) {
+                    guard bytes[position] == alphabet[Int(rest % 62)] else { return false }
+                    rest /= 62
+                }
+                return true
+            }
+        }
+    }
+
+    static func digest(_ token: String) -> TokenDigest {
+        var token = token
+        return token.withUTF8 { bytes in
+            var hasher = SHA256()
+            hasher.update(bufferPointer: UnsafeRawBufferPointer(bytes))
+            return hasher.finalize().withUnsafeBytes { TokenDigest(bytes: $0)! }
+        }
+    }
+}
+
+/// The runtime's introspection answer written straight to bytes, byte-for-byte what `JSONBody`'s
+/// `JSONEncoder` (sortedKeys, withoutEscapingSlashes) produces: keys in sorted order, nil fields left out.
+/// (In the runtime it would write into the response's ByteBuffer instead of an array.)
+enum ProposedJSON {
+    struct Writer {
+        var out: [UInt8] = []
+        var first = true
+
+        mutating func key(_ name: StaticString) {
+            out.append(first ? UInt8(ascii: "{") : UInt8(ascii: ","))
+            first = false
+            out.append(UInt8(ascii: "\""))
+            name.withUTF8Buffer { out.append(contentsOf: $0) }
+            out.append(UInt8(ascii: "\""))
+            out.append(UInt8(ascii: ":"))
+        }
+
+        mutating func raw(_ text: StaticString) {
+            text.withUTF8Buffer { out.append(contentsOf: $0) }
+        }
+
+        mutating func string(_ value: String) {
+            out.append(UInt8(ascii: "\""))
+            for byte in value.utf8 {
+                switch byte {
+                case UInt8(ascii: "\""): raw("\\\"")
+                case UInt8(ascii: "\\"): raw("\\\\")
+                case 0x0A: raw("\\n")
+                case 0x0D: raw("\\r")
+                case 0x09: raw("\\t")
+                case 0x08: raw("\\b")
+                case 0x0C: raw("\\f")
+                case 0..<0x20:
+                    raw("\\u00")
+                    out.append(Self.hexDigit(byte >> 4))
+                    out.append(Self.hexDigit(byte & 0xF))
+                default: out.append(byte)
+                }
+            }
+            out.append(UInt8(ascii: "\""))
+        }
+
+        mutating func number(_ value: Int64) {
+            if value < 0 { out.append(UInt8(ascii: "-")) }
+            var magnitude = value.magnitude
+            var digits:
+                (
+                    UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
+                    UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8
+                ) =
+                    (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+            var count = 0
+            withUnsafeMutableBytes(of: &digits) { buffer in
+                repeat {
+                    buffer[count] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+                    magnitude /= 10
+                    count += 1
+                } while magnitude > 0
+                for index in stride(from: count - 1, through: 0, by: -1) { out.append(buffer[index]) }
+            }
+        }
+
+        static func hexDigit(_ nibble: UInt8) -> UInt8 {
+            nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "a") + nibble - 10
+        }
+    }
+
+    static func encode(_ response: IntrospectionResponse) -> [UInt8] {
+        var writer = Writer()
+        writer.out.reserveCapacity(384)
+        writer.key("active")
+        writer.raw(response.active ? "true" : "false")
+        if let aud = response.aud { writer.key("aud"); writer.string(aud) }
+        if let clientID = response.clientID { writer.key("client_id"); writer.string(clientID) }
+        if let exp = response.exp { writer.key("exp"); writer.number(exp) }
+        if let iat = response.iat { writer.key("iat"); writer.number(iat) }
+        if let iss = response.iss { writer.key("iss"); writer.string(iss) }
+        if let jti = response.jti { writer.key("jti"); writer.string(jti) }
+        if let models = response.models {
+            writer.key("models")
+            writer.out.append(UInt8(ascii: "["))
+            for (index, model) in models.enumerated() {
+                if index > 0 { writer.out.append(UInt8(ascii: ",")) }
+                writer.string(model)
+            }
+            writer.out.append(UInt8(ascii: "]"))
+        }
+        if let nbf = response.nbf { writer.key("nbf"); writer.number(nbf) }
+        if let rpm = response.rateLimitRPM { writer.key("rate_limit_rpm"); writer.number(Int64(rpm)) }
+        if let tpm = response.rateLimitTPM { writer.key("rate_limit_tpm"); writer.number(Int64(tpm)) }
+        if let scope = response.scope { writer.key("scope"); writer.string(scope) }
+        if let status = response.status { writer.key("status"); writer.string(status.rawValue) }
+        if let sub = response.sub { writer.key("sub"); writer.string(sub) }
+        if let tokenType = response.tokenType { writer.key("token_type"); writer.string(tokenType) }
+        if let username = response.username { writer.key("username"); writer.string(username) }
+        writer.out.append(UInt8(ascii: "}"))
+        return writer.out
     }
 }
 
