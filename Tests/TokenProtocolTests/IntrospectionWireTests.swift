@@ -37,4 +37,23 @@ import TokenProtocol
     func badPercentEncodingIsAnError(_ body: String) {
         #expect(throws: FormEncoding.DecodingError.self) { try FormEncoding.decode(Array(body.utf8)) }
     }
+
+    /// Separators, empty parts, `=` inside values and escapes, as RFC 6749 appendix B reads them.
+    @Test func formDecodingEdgeCases() throws {
+        func pairs(_ body: String) throws -> [String] {
+            try FormEncoding.decode(Array(body.utf8)).map { "\($0.name)|\($0.value)" }
+        }
+        #expect(try pairs("") == [])
+        #expect(try pairs("&&") == [])
+        #expect(try pairs("a") == ["a|"])
+        #expect(try pairs("=") == ["|"])
+        #expect(try pairs("a=") == ["a|"])
+        #expect(try pairs("a=b=c&a=d") == ["a|b=c", "a|d"])
+        #expect(try pairs("%2B+x=%26%3d+") == ["+ x|&= "])
+        #expect(try pairs("&t=%E6%A8%A1&") == ["t|模"])
+        #expect(try FormEncoding.decode("a=1&b=%41".utf8).map(\.value) == ["1", "A"])
+        #expect(throws: FormEncoding.DecodingError.invalidUTF8) { try FormEncoding.decode([UInt8(ascii: "a"), 0xFF]) }
+        #expect(throws: FormEncoding.DecodingError.invalidUTF8) { try FormEncoding.decode(Array("t=%FF".utf8)) }
+        #expect(throws: FormEncoding.DecodingError.invalidPercentEncoding) { try FormEncoding.decode(Array("t=%4&u=1".utf8)) }
+    }
 }

@@ -1,14 +1,13 @@
 import Hummingbird
 import Logging
 import ServiceLifecycle
+import TokenRuntime
 
 /// Runs the gateway until SIGTERM/SIGINT: the body of the executable's `serve` command.
 public enum GatewayServer {
     public static func run(configuration: GatewayConfiguration) async throws {
         LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = configuration.logLevel
-            return handler
+            DeferredMetadataLogHandler.standardError(label: label, level: configuration.logLevel)
         }
         let logger = Logger(label: "gateway")
         let gateway = try await GatewayApplication.build(configuration: configuration, logger: logger)

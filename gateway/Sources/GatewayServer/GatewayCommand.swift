@@ -6,7 +6,6 @@ import Logging
 import TokenProtocol
 
 /// `gateway [serve]` runs the gateway; the other subcommands are operator tools.
-@main
 struct GatewayCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "gateway",

@@ -6,7 +6,6 @@ import TokenRuntime
 
 /// `platform-token-runtime [serve]` runs the service; `platform-token-runtime token ...` talks to a
 /// running one through its admin API.
-@main
 struct PlatformTokenRuntimeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "platform-token-runtime",

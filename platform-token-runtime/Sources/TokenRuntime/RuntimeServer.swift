@@ -8,9 +8,7 @@ import TokenProtocol
 public enum RuntimeServer {
     public static func run(configuration: RuntimeConfiguration) async throws {
         LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = configuration.logLevel
-            return handler
+            DeferredMetadataLogHandler.standardError(label: label, level: configuration.logLevel)
         }
         let logger = Logger(label: "platform-token-runtime")
         for variable in configuration.generatedSecrets {

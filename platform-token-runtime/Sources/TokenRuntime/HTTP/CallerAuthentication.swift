@@ -28,14 +28,24 @@ struct CallerAuthentication: Sendable {
     }
 
     static func bearer(_ request: Request) -> Substring? {
-        guard let value = request.headers[.authorization] else { return nil }
-        guard value.count > 7, value.prefix(7).lowercased() == "bearer " else { return nil }
+        guard let value = request.headers[.authorization], hasScheme("bearer ", value) else { return nil }
         return value.dropFirst(7).drop(while: { $0 == " " })
     }
 
+    /// Whether `value` starts with `scheme` (lowercase ASCII), ignoring case, with something after it.
+    static func hasScheme(_ scheme: StaticString, _ value: String) -> Bool {
+        let utf8 = value.utf8
+        guard utf8.count > scheme.utf8CodeUnitCount else { return false }
+        return scheme.withUTF8Buffer { expected in
+            zip(expected, utf8).allSatisfy { expected, byte in
+                // ASCII letters differ from their capitals in bit 0x20 only.
+                byte == expected || (expected >= UInt8(ascii: "a") && expected <= UInt8(ascii: "z") && byte | 0x20 == expected)
+            }
+        }
+    }
+
     static func basicPassword(_ request: Request) -> Substring? {
-        guard let value = request.headers[.authorization], value.count > 6, value.prefix(6).lowercased() == "basic "
-        else { return nil }
+        guard let value = request.headers[.authorization], hasScheme("basic ", value) else { return nil }
         guard let data = Data(base64Encoded: String(value.dropFirst(6).drop(while: { $0 == " " }))),
             let decoded = String(data: data, encoding: .utf8),
             let colon = decoded.firstIndex(of: ":")
@@ -46,13 +56,17 @@ struct CallerAuthentication: Sendable {
 
 /// Comparison whose time does not depend on where two secrets first differ.
 enum ConstantTime {
-    static func equals(_ presented: some StringProtocol, _ expected: String) -> Bool {
-        let left = Array(presented.utf8)
-        let right = Array(expected.utf8)
-        var difference: UInt8 = left.count == right.count ? 0 : 1
-        for index in 0..<right.count {
-            difference |= right[index] ^ (index < left.count ? left[index] : 0)
+    static func equals(_ presented: Substring, _ expected: String) -> Bool {
+        var presented = presented
+        var expected = expected
+        return presented.withUTF8 { left in
+            expected.withUTF8 { right in
+                var difference: UInt8 = left.count == right.count ? 0 : 1
+                for index in 0..<right.count {
+                    difference |= right[index] ^ (index < left.count ? left[index] : 0)
+                }
+                return difference == 0
+            }
         }
-        return difference == 0
     }
 }

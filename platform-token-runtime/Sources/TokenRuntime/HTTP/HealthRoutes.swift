@@ -7,12 +7,12 @@ struct HealthRoutes: Sendable {
     let readiness: @Sendable () async -> Bool
 
     func register(on router: Router<BasicRequestContext>) {
-        router.get("/healthz") { _, _ in JSONBody.response(.ok, ["status": "ok"]) }
-        router.get("/readyz") { _, _ in
-            await readiness()
-                ? JSONBody.response(.ok, ["status": "ready"])
-                : JSONBody.response(.serviceUnavailable, ["status": "store unavailable"])
-        }
+        // Encoded once: the answers never change (a response's body can be written any number of times).
+        let healthy = JSONBody.response(.ok, ["status": "ok"])
+        let ready = JSONBody.response(.ok, ["status": "ready"])
+        let notReady = JSONBody.response(.serviceUnavailable, ["status": "store unavailable"])
+        router.get("/healthz") { _, _ in healthy }
+        router.get("/readyz") { _, _ in await readiness() ? ready : notReady }
         router.get("/metrics") { _, _ in
             Response(
                 status: .ok,

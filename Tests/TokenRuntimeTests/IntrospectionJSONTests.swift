@@ -1,0 +1,92 @@
+import Foundation
+import Hummingbird
+import Testing
+import TokenProtocol
+
+@testable import TokenRuntime
+
+/// The hand-written introspection JSON must be exactly what JSONEncoder (the runtime's
+/// `JSONBody` settings) writes, so every client decoding it sees the same document as before.
+@Suite struct IntrospectionJSONTests {
+    static func encoderBytes(_ answer: IntrospectionResponse) throws -> [UInt8] {
+        Array(try JSONBody.encoder.encode(answer))
+    }
+
+    static func writerBytes(_ answer: IntrospectionResponse) -> [UInt8] {
+        Array(IntrospectionJSON.encode(answer).readableBytesView)
+    }
+
+    static let full: IntrospectionResponse = {
+        var answer = IntrospectionResponse(active: true)
+        answer.scope = "chat:write models:read"
+        answer.clientID = "team-a"
+        answer.username = "alice"
+        answer.sub = "user-42"
+        answer.tokenType = "Bearer"
+        answer.exp = 1_796_029_186
+        answer.iat = 1_795_942_785
+        answer.nbf = -5
+        answer.aud = "https://gateway.example/v1"
+        answer.iss = "platform-token-runtime"
+        answer.jti = "tok_5ec509f502471b8055599fda"
+        answer.status = .active
+        answer.rateLimitRPM = 600
+        answer.rateLimitTPM = 0
+        answer.models = ["gpt-4o-mini", "text-embedding-3-small"]
+        return answer
+    }()
+
+    @Test func everyFieldSetMatchesJSONEncoder() throws {
+        #expect(Self.writerBytes(Self.full) == (try Self.encoderBytes(Self.full)))
+    }
+
+    @Test(arguments: [TokenStatus.expired, .revoked, .unknown])
+    func inactiveAnswersMatchJSONEncoder(_ status: TokenStatus) throws {
+        var answer = IntrospectionResponse(active: false)
+        answer.status = status
+        #expect(Self.writerBytes(answer) == (try Self.encoderBytes(answer)))
+        #expect(Self.writerBytes(IntrospectionResponse(active: false)) == Array(#"{"active":false}"#.utf8))
+    }
+
+    /// Each optional field alone, then with an empty value (empty model list included).
+    @Test func eachFieldAloneMatchesJSONEncoder() throws {
+        let setters: [(inout IntrospectionResponse) -> Void] = [
+            { $0.scope = "" }, { $0.clientID = "c" }, { $0.username = "" }, { $0.sub = "s" }, { $0.tokenType = "Bearer" },
+            { $0.exp = Int64.max }, { $0.iat = Int64.min }, { $0.nbf = 0 }, { $0.aud = "" }, { $0.iss = "i" }, { $0.jti = "j" },
+            { $0.status = .active }, { $0.rateLimitRPM = Int(Int32.max) }, { $0.rateLimitTPM = 1 }, { $0.models = [] },
+            { $0.models = ["only"] },
+        ]
+        for (index, set) in setters.enumerated() {
+            var answer = IntrospectionResponse(active: true)
+            set(&answer)
+            #expect(Self.writerBytes(answer) == (try Self.encoderBytes(answer)), "setter \(index)")
+        }
+    }
+
+    /// Every ASCII character (controls, quote, backslash, slash, DEL) and non-ASCII text, in
+    /// every string field and in the model list.
+    @Test func escapingMatchesJSONEncoderForEveryCharacter() throws {
+        var samples = (0..<0x80).map { String(UnicodeScalar(UInt8($0))) }
+        samples += ["é", "模型", "🚀", "\u{2028}\u{2029}", "a\"b\\c/d\u{0}e", "tail\u{1F}", "\r\n\t\u{8}\u{C}"]
+        for sample in samples {
+            var answer = Self.full
+            answer.scope = sample
+            answer.clientID = "x" + sample
+            answer.username = sample + "y"
+            answer.sub = sample
+            answer.tokenType = sample
+            answer.aud = sample
+            answer.iss = sample
+            answer.jti = sample
+            answer.models = [sample, "m" + sample]
+            let written = Self.writerBytes(answer)
+            let encoded = try Self.encoderBytes(answer)
+            #expect(written == encoded, "character \(sample.unicodeScalars.map { $0.value })")
+        }
+    }
+
+    @Test func writtenAnswerDecodesToTheSameValue() throws {
+        let decoded = try JSONDecoder().decode(IntrospectionResponse.self, from: Data(Self.writerBytes(Self.full)))
+        #expect(decoded == Self.full)
+    }
+}
