@@ -11,7 +11,8 @@ import TokenProtocol
 /// - `write` -> `Configuration.timeout.write`: the longest a request write may stall
 /// - `keepAlive` -> `Configuration.connectionPool.idleTimeout`: how long an idle pooled connection is kept
 /// - `maxIdleConnections` -> `Configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit`:
-///   connections kept per host (AsyncHTTPClient bounds pooled connections per host, not idle ones)
+///   connections kept per host (AsyncHTTPClient bounds pooled connections per host, not idle ones);
+///   per event loop for provider traffic (``LoopLocalHTTPClients``)
 public struct HTTPTimeoutConfig: Sendable, Equatable {
     public var dial: Duration
     public var keepAlive: Duration

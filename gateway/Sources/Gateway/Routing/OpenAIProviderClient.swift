@@ -4,14 +4,15 @@ import Hummingbird
 import NIOCore
 import NIOHTTP1
 
-/// Any OpenAI-compatible HTTP API, through one pooled keep-alive AsyncHTTPClient per provider.
+/// Any OpenAI-compatible HTTP API, through pooled keep-alive AsyncHTTPClients (one per event
+/// loop, ``LoopLocalHTTPClients``) per provider.
 ///
 /// Requests are built from scratch: the provider's API key replaces the client's bearer token, and
 /// only `Content-Type`, `Accept` and `x-request-id` travel upstream (no hop-by-hop headers).
 public struct OpenAIProviderClient: ProviderClient {
     let root: String
     let authorization: String?
-    let httpClient: HTTPClient
+    let httpClients: LoopLocalHTTPClients
     let timeout: Duration
     let streamTimeout: Duration
 
@@ -20,7 +21,7 @@ public struct OpenAIProviderClient: ProviderClient {
         while base.hasSuffix("/") { base.removeLast() }
         root = base.hasSuffix("/v1") ? base : base + "/v1"
         authorization = config.apiKey.map { "Bearer \($0)" }
-        httpClient = buildTimeoutClient(http)
+        httpClients = LoopLocalHTTPClients(http)
         timeout = config.timeout
         self.streamTimeout = max(streamTimeout, config.timeout)
     }
@@ -42,7 +43,7 @@ public struct OpenAIProviderClient: ProviderClient {
         upstream.body = .bytes(request.body)
         let response: HTTPClientResponse
         do {
-            response = try await httpClient.execute(upstream, deadline: .now() + TimeAmount(request.stream ? streamTimeout : timeout))
+            response = try await httpClients.current.execute(upstream, deadline: .now() + TimeAmount(request.stream ? streamTimeout : timeout))
         } catch let error as HTTPClientError
             where error == .deadlineExceeded || error == .readTimeout || error == .connectTimeout
         {
@@ -58,6 +59,6 @@ public struct OpenAIProviderClient: ProviderClient {
     }
 
     public func shutdown() async throws {
-        try await httpClient.shutdown()
+        try await httpClients.shutdown()
     }
 }
