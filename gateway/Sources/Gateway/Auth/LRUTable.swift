@@ -5,8 +5,8 @@ struct LRUTable<Key: Hashable, Value> {
     private var slotByKey: [Key: Int32] = [:]
     private var keys: [Key?] = []
     private var values: [Value?] = []
-    private var previous: [Int32] = []
-    private var next: [Int32] = []
+    /// Both neighbours of a slot side by side: relinking touches one cache line per slot.
+    private var links: [Link] = []
     private var free: [Int32] = []
     /// Most recently used slot.
     private var head: Int32 = -1
@@ -57,8 +57,7 @@ struct LRUTable<Key: Hashable, Value> {
             slot = Int32(keys.count)
             keys.append(key)
             values.append(value)
-            previous.append(-1)
-            next.append(-1)
+            links.append(Link())
         }
         slotByKey[key] = slot
         linkAtFront(slot)
@@ -91,7 +90,7 @@ struct LRUTable<Key: Hashable, Value> {
         var slot = head
         while slot >= 0 {
             out.append(keys[Int(slot)]!)
-            slot = next[Int(slot)]
+            slot = links[Int(slot)].next
         }
         return out
     }
@@ -103,19 +102,21 @@ struct LRUTable<Key: Hashable, Value> {
     }
 
     private mutating func linkAtFront(_ slot: Int32) {
-        previous[Int(slot)] = -1
-        next[Int(slot)] = head
-        if head >= 0 { previous[Int(head)] = slot }
+        links[Int(slot)] = Link(previous: -1, next: head)
+        if head >= 0 { links[Int(head)].previous = slot }
         head = slot
         if tail < 0 { tail = slot }
     }
 
     private mutating func unlink(_ slot: Int32) {
-        let before = previous[Int(slot)]
-        let after = next[Int(slot)]
-        if before >= 0 { next[Int(before)] = after } else { head = after }
-        if after >= 0 { previous[Int(after)] = before } else { tail = before }
-        previous[Int(slot)] = -1
-        next[Int(slot)] = -1
+        let (before, after) = (links[Int(slot)].previous, links[Int(slot)].next)
+        if before >= 0 { links[Int(before)].next = after } else { head = after }
+        if after >= 0 { links[Int(after)].previous = before } else { tail = before }
+        links[Int(slot)] = Link()
+    }
+
+    struct Link {
+        var previous: Int32 = -1
+        var next: Int32 = -1
     }
 }
