@@ -63,6 +63,18 @@ public final class IntrospectionCache: Sendable {
         return state.withLock { state in Self.lookup(digest, now: now, in: &state) }
     }
 
+    /// A cached, unexpired verdict (counted as a hit), or nil without counting anything: for
+    /// callers that go on to ``resolve(_:fetch:)``, which counts the miss. Spares a hit the
+    /// allocation of `resolve`'s escaping closure.
+    public func cachedVerdict(_ digest: TokenDigest) -> TokenVerdict? {
+        let now = clock.now()
+        return state.withLock { state in
+            guard let entry = state.active.get(digest) ?? state.inactive.get(digest), entry.deadline > now else { return nil }
+            state.statistics.hits += 1
+            return entry.verdict
+        }
+    }
+
     /// The verdict for `digest`: from the cache, from a call already in flight, or from a new call
     /// to `fetch` (whose answer is then cached). Past `maxInflight` concurrent calls a miss is
     /// answered `.unavailable(.overloaded)` at once.

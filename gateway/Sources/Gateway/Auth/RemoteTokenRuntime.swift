@@ -25,7 +25,9 @@ public final class RemoteTokenRuntime: TokenVerifier {
             metrics.malformed.increment()
             return .inactive(.unknown)
         }
-        return await cache.resolve(TokenDigest(token: token)) { [self] in await fetch(token) }
+        let digest = TokenDigest(token: token)
+        if let verdict = cache.cachedVerdict(digest) { return verdict }
+        return await cache.resolve(digest) { [self] in await fetch(token) }
     }
 
     /// hits / lookups of this instance's cache, 0 when none.

@@ -5,31 +5,64 @@ public protocol TokenVerifier: Sendable {
     func verify(_ token: String) async -> TokenVerdict
 }
 
-/// What the gateway may know about an active token.
+/// What the gateway may know about an active token. Immutable.
+///
+/// The fields live in one shared object: a cached verdict is copied out of the cache on every
+/// request, and copying one reference (one retain) instead of five strings and arrays keeps a hit
+/// from touching five cold heap objects (perf of bench/cache.sh: retains were a fifth of a hit).
 public struct TokenClaims: Sendable, Equatable {
-    public var subject: String
-    public var jti: String
-    public var scopes: [String]
+    private final class Storage: Sendable {
+        let subject: String
+        let jti: String
+        let scopes: [String]
+        let exp: Int64?
+        let clientID: String?
+        let rateLimitRPM: Int?
+        let rateLimitTPM: Int?
+        let models: [String]?
+
+        init(
+            subject: String, jti: String, scopes: [String], exp: Int64?, clientID: String?, rateLimitRPM: Int?,
+            rateLimitTPM: Int?, models: [String]?
+        ) {
+            self.subject = subject
+            self.jti = jti
+            self.scopes = scopes
+            self.exp = exp
+            self.clientID = clientID
+            self.rateLimitRPM = rateLimitRPM
+            self.rateLimitTPM = rateLimitTPM
+            self.models = models
+        }
+    }
+
+    private let storage: Storage
+
+    public var subject: String { storage.subject }
+    public var jti: String { storage.jti }
+    public var scopes: [String] { storage.scopes }
     /// Expiry, seconds since the Unix epoch; nil if the runtime did not say.
-    public var exp: Int64?
-    public var clientID: String?
-    public var rateLimitRPM: Int?
-    public var rateLimitTPM: Int?
+    public var exp: Int64? { storage.exp }
+    public var clientID: String? { storage.clientID }
+    public var rateLimitRPM: Int? { storage.rateLimitRPM }
+    public var rateLimitTPM: Int? { storage.rateLimitTPM }
     /// The only models this token may use; nil means any.
-    public var models: [String]?
+    public var models: [String]? { storage.models }
 
     public init(
         subject: String, jti: String, scopes: [String] = [], exp: Int64? = nil, clientID: String? = nil,
         rateLimitRPM: Int? = nil, rateLimitTPM: Int? = nil, models: [String]? = nil
     ) {
-        self.subject = subject
-        self.jti = jti
-        self.scopes = scopes
-        self.exp = exp
-        self.clientID = clientID
-        self.rateLimitRPM = rateLimitRPM
-        self.rateLimitTPM = rateLimitTPM
-        self.models = models
+        storage = Storage(
+            subject: subject, jti: jti, scopes: scopes, exp: exp, clientID: clientID, rateLimitRPM: rateLimitRPM,
+            rateLimitTPM: rateLimitTPM, models: models)
+    }
+
+    public static func == (left: TokenClaims, right: TokenClaims) -> Bool {
+        left.storage === right.storage
+            || (left.subject == right.subject && left.jti == right.jti && left.scopes == right.scopes && left.exp == right.exp
+                && left.clientID == right.clientID && left.rateLimitRPM == right.rateLimitRPM
+                && left.rateLimitTPM == right.rateLimitTPM && left.models == right.models)
     }
 
     /// The claims of an RFC 7662 answer; nil unless it is active.
