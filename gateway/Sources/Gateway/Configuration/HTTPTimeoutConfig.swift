@@ -54,6 +54,9 @@ public struct HTTPTimeoutConfig: Sendable, Equatable {
         configuration.connectionPool.retryConnectionEstablishment = false
         configuration.decompression = .disabled
         configuration.redirectConfiguration = .disallow
+        // No distributed tracing: without this every request builds span attributes for the
+        // global no-op tracer (about 3% of the gateway's CPU per proxied request).
+        configuration.tracing.tracer = nil
         return configuration
     }
 }

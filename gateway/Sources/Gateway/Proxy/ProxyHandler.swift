@@ -145,24 +145,18 @@ struct ProxyHandler: Sendable {
         metrics.recordUpstream(provider: provider.name, outcome: outcome, nanoseconds: elapsed.nanoseconds)
     }
 
-    /// A whole upstream answer, passed through byte for byte. Usage is read after it was written.
+    /// A whole upstream answer, passed through byte for byte, as one buffer: the server then writes
+    /// head and body in one batched write (one syscall and one wake-up of the client instead of
+    /// two). The audit record is written as the answer is handed to the connection: a client
+    /// leaving after that point cannot be told apart from one that read it, unlike a stream (499).
     private func complete(_ upstream: UpstreamResponse, body: ByteBuffer, exchange: Exchange) -> Response {
         var headers = upstream.headers
         headers.append(contentsOf: exchange.rateHeaders)
         metrics.overhead.recordNanoseconds((ContinuousClock.now - exchange.started - exchange.upstreamWait).nanoseconds)
         let status = upstream.status
-        let responseBody = ResponseBody(contentLength: body.readableBytes) { [self] writer in
-            let usage = (200..<300).contains(status) ? UsageExtractor.extract(body.readableBytesView) : nil
-            do {
-                try await writer.write(body)
-                try await writer.finish(nil)
-            } catch {
-                finish(exchange, status: 499, usage: usage)
-                throw error
-            }
-            finish(exchange, status: status, usage: usage)
-        }
-        return Response(status: .init(code: status), headers: headers, body: responseBody)
+        let usage = (200..<300).contains(status) ? UsageExtractor.extract(body.readableBytesView) : nil
+        finish(exchange, status: status, usage: usage)
+        return Response(status: .init(code: status), headers: headers, body: .init(byteBuffer: body))
     }
 
     /// A server-sent event stream, relayed chunk by chunk. If the client goes away, the write
