@@ -1,24 +1,17 @@
 import Logging
 
-/// swift-log's `StreamLogHandler` (same output, same stream), except that metadata set on the
-/// logger is only formatted when a line is actually written.
+/// A log handler (for the services, swift-log's `StreamLogHandler`: same output, same stream)
+/// whose logger metadata is kept aside and only handed to it, merged, when a line is written.
 ///
 /// `StreamLogHandler` re-renders its whole metadata string every time a key is set, and
 /// Hummingbird sets `hb.request.id` on every request's logger: about 5% of the CPU of an
 /// introspection (perf, bench/RESULTS.md) went to formatting metadata no log line used.
-public struct DeferredMetadataLogHandler: LogHandler {
-    private var stream: StreamLogHandler
+public struct DeferredMetadataLogHandler<Inner: LogHandler>: LogHandler {
+    private var stream: Inner
     public var metadata: Logger.Metadata = [:]
 
-    public init(wrapping stream: StreamLogHandler) {
+    public init(wrapping stream: Inner) {
         self.stream = stream
-    }
-
-    /// The services' handler: standard error, at `level`.
-    public static func standardError(label: String, level: Logger.Level) -> DeferredMetadataLogHandler {
-        var stream = StreamLogHandler.standardError(label: label)
-        stream.logLevel = level
-        return DeferredMetadataLogHandler(wrapping: stream)
     }
 
     public var logLevel: Logger.Level {
@@ -42,5 +35,14 @@ public struct DeferredMetadataLogHandler: LogHandler {
             event.metadata = metadata.merging(event.metadata ?? [:]) { _, explicit in explicit }
         }
         stream.log(event: event)
+    }
+}
+
+extension DeferredMetadataLogHandler where Inner == StreamLogHandler {
+    /// The services' handler: standard error, at `level`.
+    public static func standardError(label: String, level: Logger.Level) -> Self {
+        var stream = StreamLogHandler.standardError(label: label)
+        stream.logLevel = level
+        return Self(wrapping: stream)
     }
 }
