@@ -5,12 +5,14 @@
 #   gateway  wrk -> gateway (remote_introspection, token already cached) -> mock upstream
 # at 1 and 16 connections, plain (non-streaming) chat completions; plus streaming time to first byte
 # (direct vs gateway, 500 sequential requests). Prints a markdown section. Stops what it started.
-# Env: DURATION (10s), SCRATCH (.build-release), SKIP_BUILD=1.
+# Each row is the median run (by req/s) of REPEAT (3) runs: single runs on a shared VM vary by 20-30%.
+# Env: DURATION (10s), REPEAT (3), SCRATCH (.build-release), SKIP_BUILD=1.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 if ! command -v swift >/dev/null 2>&1 && [ -x /opt/swift/usr/bin/swift ]; then export PATH=/opt/swift/usr/bin:$PATH; fi
 DURATION=${DURATION:-10s}
+REPEAT=${REPEAT:-3}
 SCRATCH=${SCRATCH:-.build-release}
 log() { echo "proxy.sh: $*" >&2; }
 
@@ -88,12 +90,17 @@ TOKEN=$(curl -fsS -X POST "http://127.0.0.1:$RT/v1/tokens" -H "Authorization: Be
     -d '{"subject":"bench"}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')
 export BENCH_TOKEN=$TOKEN
 
-run() {  # name port connections stream -> "RESULT ..." line
-    local threads=$(( $3 < 2 ? 1 : 2 ))
-    BENCH_STREAM=$4 wrk -t"$threads" -c"$3" -d2s -s bench/chat.lua "http://127.0.0.1:$2/v1/chat/completions" >/dev/null 2>&1 || true
-    BENCH_STREAM=$4 wrk -t"$threads" -c"$3" -d"$DURATION" --latency -s bench/chat.lua "http://127.0.0.1:$2/v1/chat/completions" 2>&1 | grep '^RESULT'
-}
 field() { echo "$1" | tr ' ' '\n' | grep "^$2=" | cut -d= -f2; }
+run() {  # name port connections stream -> the median "RESULT ..." line (by req/s) of REPEAT runs
+    local threads=$(( $3 < 2 ? 1 : 2 )) lines=() line i
+    BENCH_STREAM=$4 wrk -t"$threads" -c"$3" -d2s -s bench/chat.lua "http://127.0.0.1:$2/v1/chat/completions" >/dev/null 2>&1 || true
+    for i in $(seq 1 "$REPEAT"); do
+        line=$(BENCH_STREAM=$4 wrk -t"$threads" -c"$3" -d"$DURATION" --latency -s bench/chat.lua \
+            "http://127.0.0.1:$2/v1/chat/completions" 2>&1 | grep '^RESULT')
+        lines+=("$(field "$line" rps) $line")
+    done
+    printf '%s\n' "${lines[@]}" | sort -n | sed -n "$(( (REPEAT + 1) / 2 ))p" | cut -d' ' -f2-
+}
 
 declare -A R
 for conns in 1 16; do
@@ -126,7 +133,7 @@ jget() { echo "$1" | python3 -c "import json,sys; print(json.load(sys.stdin)['$2
 cat <<MD
 ### Proxy overhead ($(date -u +%Y-%m-%d), commit $(git rev-parse --short HEAD), release builds, $(nproc) cores, unpinned)
 
-wrk ($DURATION per row after a 2 s warm-up) POSTing a small non-streaming chat completion; the mock
+wrk (the median by req/s of $REPEAT runs of $DURATION per row, after a 2 s warm-up) POSTing a small non-streaming chat completion; the mock
 upstream is \`gateway mock-upstream --canned\` (a precomputed answer); nginx $("$NGINX" -v 2>&1 | sed 's/.*nginx\///') proxies with keep-alive upstream connections; the gateway
 runs in remote_introspection mode with the token already cached. All processes share the 2 cores.
 
