@@ -3,7 +3,7 @@
 #   direct   wrk -> mock upstream (`gateway mock-upstream`, release build)
 #   nginx    wrk -> nginx proxy_pass (keep-alive upstream) -> mock upstream
 #   gateway  wrk -> gateway (remote_introspection, token already cached) -> mock upstream
-# at 1 and 16 connections, plain (non-streaming) chat completions; plus streaming time to first byte
+# at 1 and 16 connections, plain and streaming chat completions; plus streaming time to first byte
 # (direct vs gateway, 500 sequential requests). Prints a markdown section. Stops what it started.
 # Each row is the median run (by req/s) of REPEAT (3) runs: single runs on a shared VM vary by 20-30%.
 # Env: DURATION (10s), REPEAT (3), SCRATCH (.build-release), SKIP_BUILD=1.
@@ -103,51 +103,55 @@ run() {  # name port connections stream -> the median "RESULT ..." line (by req/
 }
 
 declare -A R
-for conns in 1 16; do
-    for target in direct:$UP nginx:$NGX gateway:$GW; do
-        name=${target%%:*}; port=${target##*:}
-        log "$name, $conns connection(s)"
-        R[$name-$conns]=$(run "$name" "$port" "$conns" false)
+for stream in false true; do
+    for conns in 1 16; do
+        for target in direct:$UP nginx:$NGX gateway:$GW; do
+            name=${target%%:*}; port=${target##*:}
+            log "$name, $conns connection(s), stream=$stream"
+            R[$name-$conns-$stream]=$(run "$name" "$port" "$conns" "$stream")
+        done
     done
 done
 peak_rss=$(awk '/VmHWM/ {print $2}' /proc/$GATEWAY_PID/status)
 
 log "streaming time to first byte"
-ttfb_direct=$(PORT=$UP TOKEN=$TOKEN python3 bench/ttfb.py)
-ttfb_gateway=$(PORT=$GW TOKEN=$TOKEN python3 bench/ttfb.py)
+ttfb() {  # port -> the JSON line of the median run (by p50) of REPEAT runs of bench/ttfb.py
+    local i
+    for i in $(seq 1 "$REPEAT"); do PORT=$1 TOKEN=$TOKEN python3 bench/ttfb.py; done |
+        python3 -c 'import json,sys; runs=sorted((json.loads(l) for l in sys.stdin), key=lambda r: r["p50_ms"]); print(json.dumps(runs[(len(runs)-1)//2]))'
+}
+ttfb_direct=$(ttfb "$UP")
+ttfb_gateway=$(ttfb "$GW")
 metrics=$(curl -fsS "http://127.0.0.1:$GW/metrics")
 hit_ratio=$(echo "$metrics" | awk '/^gateway_token_cache_hit_ratio/ {print $2}')
 
 us2ms() { python3 -c "print('%.3f' % ($1/1000))"; }
-row() {  # name conns
-    local r=${R[$1-$2]}
-    printf '| %s | %s | %s | %s ms | %s ms | %s ms | %s |\n' "$1" "$2" "$(field "$r" rps)" "$(us2ms "$(field "$r" p50_us)")" \
+row() {  # name conns stream
+    local r=${R[$1-$2-$3]} kind=plain
+    [ "$3" = true ] && kind=streaming
+    printf '| %s | %s | %s | %s | %s ms | %s ms | %s ms | %s |\n' "$1" "$kind" "$2" "$(field "$r" rps)" "$(us2ms "$(field "$r" p50_us)")" \
         "$(us2ms "$(field "$r" p90_us)")" "$(us2ms "$(field "$r" p99_us)")" "$(( $(field "$r" errors) + $(field "$r" non2xx) ))"
 }
-added() {  # conns percentile
-    python3 -c "print('%.3f' % (($(field "${R[gateway-$1]}" "$2")-$(field "${R[direct-$1]}" "$2"))/1000))"
+added() {  # conns percentile stream
+    python3 -c "print('%.3f' % (($(field "${R[gateway-$1-$3]}" "$2")-$(field "${R[direct-$1-$3]}" "$2"))/1000))"
 }
-ratio() { python3 -c "print('%.2f' % ($(field "${R[gateway-16]}" rps)/$(field "${R[$1-16]}" rps)))"; }
+ratio() { python3 -c "print('%.2f' % ($(field "${R[gateway-16-$2]}" rps)/$(field "${R[$1-16-$2]}" rps)))"; }  # other stream
 jget() { echo "$1" | python3 -c "import json,sys; print(json.load(sys.stdin)['$2'])"; }
 
 cat <<MD
 ### Proxy overhead ($(date -u +%Y-%m-%d), commit $(git rev-parse --short HEAD), release builds, $(nproc) cores, unpinned)
 
-wrk (the median by req/s of $REPEAT runs of $DURATION per row, after a 2 s warm-up) POSTing a small non-streaming chat completion; the mock
-upstream is \`gateway mock-upstream --canned\` (a precomputed answer); nginx $("$NGINX" -v 2>&1 | sed 's/.*nginx\///') proxies with keep-alive upstream connections; the gateway
+wrk (the median by req/s of $REPEAT runs of $DURATION per row, after a 2 s warm-up) POSTing a small chat completion, plain and streaming
+(\`"stream": true\`: the whole event stream, timed to its end); the mock upstream is \`gateway mock-upstream --canned\`
+(a precomputed answer or event stream); nginx $("$NGINX" -v 2>&1 | sed 's/.*nginx\///') proxies with keep-alive upstream connections; the gateway
 runs in remote_introspection mode with the token already cached. All processes share the 2 cores.
 
-| target | connections | req/s | p50 | p90 | p99 | errors |
-| --- | --- | --- | --- | --- | --- | --- |
-$(row direct 1)
-$(row nginx 1)
-$(row gateway 1)
-$(row direct 16)
-$(row nginx 16)
-$(row gateway 16)
+| target | kind | connections | req/s | p50 | p90 | p99 | errors |
+| --- | --- | --- | --- | --- | --- | --- | --- |
+$(for stream in false true; do for conns in 1 16; do for name in direct nginx gateway; do row $name $conns $stream; done; done; done)
 
-- Added latency of the gateway at 1 connection: p50 $(added 1 p50_us) ms, p99 $(added 1 p99_us) ms (targets: < 0.25 ms, < 1 ms).
-- Throughput at 16 connections: gateway / nginx = $(ratio nginx) (target: >= 0.5); gateway / direct = $(ratio direct).
-- Streaming time to first byte, 500 sequential requests: direct p50 $(jget "$ttfb_direct" p50_ms) ms, p99 $(jget "$ttfb_direct" p99_ms) ms; through the gateway p50 $(jget "$ttfb_gateway" p50_ms) ms, p99 $(jget "$ttfb_gateway" p99_ms) ms; added p50 $(python3 -c "print('%.3f' % ($(jget "$ttfb_gateway" p50_ms)-$(jget "$ttfb_direct" p50_ms)))") ms (target < 0.5 ms).
+- Added latency of the gateway at 1 connection: plain p50 $(added 1 p50_us false) ms, p99 $(added 1 p99_us false) ms (targets: < 0.25 ms, < 1 ms); streaming p50 $(added 1 p50_us true) ms, p99 $(added 1 p99_us true) ms.
+- Throughput at 16 connections: gateway / nginx = $(ratio nginx false) plain (target: >= 0.5), $(ratio nginx true) streaming; gateway / direct = $(ratio direct false) plain, $(ratio direct true) streaming.
+- Streaming time to first byte, 500 sequential requests (the median of $REPEAT such runs): direct p50 $(jget "$ttfb_direct" p50_ms) ms, p99 $(jget "$ttfb_direct" p99_ms) ms; through the gateway p50 $(jget "$ttfb_gateway" p50_ms) ms, p99 $(jget "$ttfb_gateway" p99_ms) ms; added p50 $(python3 -c "print('%.3f' % ($(jget "$ttfb_gateway" p50_ms)-$(jget "$ttfb_direct" p50_ms)))") ms (target < 0.5 ms).
 - Gateway peak RSS after the run: $(( peak_rss / 1024 )) MiB. Token cache hit ratio: $hit_ratio.
 MD

@@ -59,7 +59,7 @@ dirty=$(git status --porcelain --untracked-files=no 2>/dev/null | grep -v ' benc
     echo "- Load: $quiet_note."
     echo "- Pinning: introspection rows say it per row (\`pinned\`: server \`taskset -c 0\`, wrk \`taskset -c 1\`;"
     echo "  \`unpinned\`: neither). Cache: only the concurrent rows are pinned (\`taskset -c 0\`, \`taskset -c 0,1\`)."
-    echo "- Where the time goes and what to change: bench/PROFILE-auth.md."
+    echo "- Where the time goes, and what each performance change did: bench/HISTORY.md."
     echo
     bash bench/introspect.sh
     echo

@@ -2,7 +2,7 @@
 # The whole benchmark suite: release builds, then each benchmark (each starts and stops what it
 # needs: the services, the mock upstream, nginx, wrk), and bench/RESULTS.md rewritten with every
 # section, the commit and the machine. Ratios are quoted within one run, never across runs.
-#   bash bench/run.sh            # everything (about 5 minutes on 2 cores)
+#   bash bench/run.sh            # everything (about 12 minutes on 2 cores)
 #   ONLY="proxy revocation" bash bench/run.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
