@@ -84,7 +84,12 @@ let package = Package(
         ),
         .executableTarget(
             name: "TokenCacheBenchmark",
-            dependencies: ["Gateway", "TokenProtocol"],
+            dependencies: [
+                "Gateway", "TokenProtocol", "TokenRuntime",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
             path: "bench/Sources/TokenCacheBenchmark"
         ),
         .testTarget(

@@ -6,20 +6,20 @@
 //   TokenCacheBenchmark verify [iterations]        (b) RemoteTokenRuntime.verify hit path, ns per op
 //   TokenCacheBenchmark concurrent [tasks] [lookups-per-task]
 //                                                  (d) lookups/s with `tasks` concurrent tasks (16 x 100,000)
-//   TokenCacheBenchmark hotpaths [iterations]      per-request helpers the HTTP profile pointed at, each
-//                                                  next to a proposed replacement (see bench/RESULTS.md)
+//   TokenCacheBenchmark hotpaths [iterations]      per-request helpers the HTTP profile pointed at; the
+//                                                  runtime's JSON answer beside JSONEncoder
 //
 // Every mode prints readable lines and one `RESULT mode=... key=value ...` line for bench/cache.sh.
 // Run `memory` in a fresh process (bench/cache.sh does): other modes' garbage would blur the delta.
 
 import CoreMetrics
-import Crypto
 import Foundation
 import Gateway
 import Logging
 import Prometheus
 import Synchronization
 import TokenProtocol
+import TokenRuntime
 
 #if canImport(Glibc)
     import Glibc
@@ -399,41 +399,18 @@ enum Benchmark {
             "RESULT mode=concurrent cpus=\(cpus) tasks=\(tasks) per_task=\(perTask) lookups_per_s=\(Int(fullRate.rounded())) lookup_only_per_s=\(Int(bareRate.rounded())) hits=\(full.hits) total=\(total)"
     }
 
-    /// Helpers on the runtime's and the gateway's per-request path, each beside a proposed
-    /// replacement written here (bench/ may not change the product), checked to agree with it.
+    /// Helpers on the runtime's and the gateway's per-request path, as shipped; the runtime's
+    /// introspection answer by `IntrospectionJSON` beside `JSONEncoder`, checked to give the same bytes.
     static func hotpaths(iterations: Int) -> String {
         var generator = SplitMix64(state: 0xF00D)
         let valid = (0..<1_000).map { _ in TokenFormat.generate(using: &generator) }
-        var samples = valid
-        for token in valid.prefix(200) {  // wrong checksum, bad character, wrong length
-            var bytes = Array(token.utf8)
-            bytes[10] = bytes[10] == UInt8(ascii: "a") ? UInt8(ascii: "b") : UInt8(ascii: "a")
-            samples.append(String(decoding: bytes, as: UTF8.self))
-            bytes[20] = UInt8(ascii: "-")
-            samples.append(String(decoding: bytes, as: UTF8.self))
-            samples.append(String(token.dropLast()))
-        }
-        for token in samples {
-            guard TokenFormat.isWellFormed(token) == ProposedTokenFormat.isWellFormed(token) else {
-                fatalError("proposed isWellFormed disagrees on a token")
-            }
-            guard TokenDigest(token: token) == ProposedTokenFormat.digest(token) else {
-                fatalError("proposed digest disagrees on a token")
-            }
-        }
         let now = Int64(SystemWallClock().now())
         let response = activeResponse(index: 7, now: now, using: &generator)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         let viaEncoder = (try? encoder.encode(response)).map { [UInt8]($0) } ?? []
-        var tricky = response
-        tricky.sub = "ünïcode \"quoted\" back\\slash /path \u{1} tab\t"
-        tricky.models = ["gpt-4o-mini", "o1/preview"]
-        tricky.rateLimitRPM = 60
-        for value in [response, tricky, .inactive(.revoked), .inactive(.unknown)] {
-            guard (try? encoder.encode(value)).map({ [UInt8]($0) }) == ProposedJSON.encode(value) else {
-                fatalError("proposed JSON writer disagrees with JSONEncoder")
-            }
+        guard viaEncoder == Array(IntrospectionJSON.encode(response).readableBytesView) else {
+            fatalError("IntrospectionJSON disagrees with JSONEncoder")
         }
         let form = Array(("token=" + valid[0]).utf8)
 
@@ -443,30 +420,26 @@ enum Benchmark {
             iterations, sink: &sink,
             [
                 { TokenFormat.isWellFormed(valid[$0 % count]) ? 1 : 0 },
-                { ProposedTokenFormat.isWellFormed(valid[$0 % count]) ? 1 : 0 },
                 { Int(truncatingIfNeeded: TokenDigest(token: valid[$0 % count]).w1) },
-                { Int(truncatingIfNeeded: ProposedTokenFormat.digest(valid[$0 % count]).w1) },
             ])
-        let (formatNow, formatProposed, digestNow, digestProposed) = (format[0], format[1], format[2], format[3])
+        let (formatNow, digestNow) = (format[0], format[1])
         let jsonIterations = max(1, iterations / 10)
         let perRequest = sample(
             jsonIterations, sink: &sink,
             [
                 { _ in (try? encoder.encode(response))?.count ?? 0 },
-                { _ in ProposedJSON.encode(response).count },
+                { _ in IntrospectionJSON.encode(response).readableBytes },
                 { _ in (try? FormEncoding.decode(form))?.count ?? 0 },
             ])
-        let (jsonNow, jsonProposed, formNow) = (perRequest[0], perRequest[1], perRequest[2])
-        print("hot paths, \(iterations) calls each (JSON and form: \(jsonIterations)); current vs proposed (in this file)")
-        print("    TokenFormat.isWellFormed      now: \(formatNow)")
-        print("                             proposed: \(formatProposed)")
-        print("    TokenDigest(token:)           now: \(digestNow)")
-        print("                             proposed: \(digestProposed)")
-        print("    active answer to JSON (\(viaEncoder.count) B) JSONEncoder: \(jsonNow)")
-        print("                 hand-written writer: \(jsonProposed)")
-        print("    FormEncoding.decode(token=...) now: \(formNow)  [\(sink)]")
+        let (jsonEncoder, jsonWriter, formNow) = (perRequest[0], perRequest[1], perRequest[2])
+        print("hot paths, \(iterations) calls each (JSON and form: \(jsonIterations))")
+        print("    TokenFormat.isWellFormed       : \(formatNow)")
+        print("    TokenDigest(token:)            : \(digestNow)")
+        print("    active answer to JSON (\(viaEncoder.count) B), JSONEncoder      : \(jsonEncoder)")
+        print("    active answer to JSON, IntrospectionJSON (the runtime's): \(jsonWriter)")
+        print("    FormEncoding.decode(token=...) : \(formNow)  [\(sink)]")
         return
-            "RESULT mode=hotpaths iterations=\(iterations) \(formatNow.fields("format_now")) \(formatProposed.fields("format_proposed")) \(digestNow.fields("digest_now")) \(digestProposed.fields("digest_proposed")) \(jsonNow.fields("json_now")) \(jsonProposed.fields("json_proposed")) \(formNow.fields("form_now")) json_bytes=\(viaEncoder.count)"
+            "RESULT mode=hotpaths iterations=\(iterations) \(formatNow.fields("format_now")) \(digestNow.fields("digest_now")) \(jsonEncoder.fields("json_encoder")) \(jsonWriter.fields("json_writer")) \(formNow.fields("form_now")) json_bytes=\(viaEncoder.count)"
     }
 
     static func main(_ arguments: [String]) async -> Int32 {
@@ -511,165 +484,6 @@ enum Benchmark {
             "usage: TokenCacheBenchmark [all | memory [entries] | lookup [iterations] | verify [iterations] | concurrent [tasks] [lookups-per-task] | hotpaths [iterations]]\n"
         _ = usage.utf8CString.withUnsafeBufferPointer { write(2, $0.baseAddress, $0.count - 1) }
         return 64
-    }
-}
-
-// MARK: - proposed replacements (suggestions for shared/Sources/TokenProtocol and the runtime)
-
-/// `TokenFormat.isWellFormed` and `TokenDigest(token:)` as they could be: concrete `String`
-/// parameters (the current `some StringProtocol` versions are not specialized across the module
-/// boundary, so every byte goes through protocol witnesses), one pass over contiguous UTF-8, no
-/// arrays, the CRC table read through a buffer pointer, SHA-256 fed the string's own bytes.
-enum ProposedTokenFormat {
-    static let prefix: [UInt8] = Array("ljq_".utf8)
-    static let alphabet: [UInt8] = Array("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz".utf8)
-    static let length = 53
-    static let checksumLength = 6
-    static let crcTable: [UInt32] = (0..<256).map { index in
-        var value = UInt32(index)
-        for _ in 0..<8 { value = (value & 1) == 1 ? (0xEDB8_8320 ^ (value >> 1)) : (value >> 1) }
-        return value
-    }
-
-    static func isWellFormed(_ token: String) -> Bool {
-        guard token.utf8.count == length else { return false }
-        var token = token
-        return token.withUTF8 { bytes in
-            crcTable.withUnsafeBufferPointer { table in
-                for index in 0..<prefix.count where bytes[index] != prefix[index] { return false }
-                var crc: UInt32 = 0xFFFF_FFFF
-                for index in 0..<length {
-                    let byte = bytes[index]
-                    if index >= prefix.count {
-                        switch byte {
-                        case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
-                            UInt8(ascii: "a")...UInt8(ascii: "z"):
-                            break
-                        default:
-                            return false
-                        }
-                    }
-                    if index < length - checksumLength {
-                        crc = table[Int((crc ^ UInt32(byte)) & 0xFF)] ^ (crc >> 8)
-                    }
-                }
-                var rest = crc ^ 0xFFFF_FFFF
-                for position in stride(from: length - 1, through: length - checksumLength, by: -1) {
-                    guard bytes[position] == alphabet[Int(rest % 62)] else { return false }
-                    rest /= 62
-                }
-                return true
-            }
-        }
-    }
-
-    static func digest(_ token: String) -> TokenDigest {
-        var token = token
-        return token.withUTF8 { bytes in
-            var hasher = SHA256()
-            hasher.update(bufferPointer: UnsafeRawBufferPointer(bytes))
-            return hasher.finalize().withUnsafeBytes { TokenDigest(bytes: $0)! }
-        }
-    }
-}
-
-/// The runtime's introspection answer written straight to bytes, byte-for-byte what `JSONBody`'s
-/// `JSONEncoder` (sortedKeys, withoutEscapingSlashes) produces: keys in sorted order, nil fields left out.
-/// (In the runtime it would write into the response's ByteBuffer instead of an array.)
-enum ProposedJSON {
-    struct Writer {
-        var out: [UInt8] = []
-        var first = true
-
-        mutating func key(_ name: StaticString) {
-            out.append(first ? UInt8(ascii: "{") : UInt8(ascii: ","))
-            first = false
-            out.append(UInt8(ascii: "\""))
-            name.withUTF8Buffer { out.append(contentsOf: $0) }
-            out.append(UInt8(ascii: "\""))
-            out.append(UInt8(ascii: ":"))
-        }
-
-        mutating func raw(_ text: StaticString) {
-            text.withUTF8Buffer { out.append(contentsOf: $0) }
-        }
-
-        mutating func string(_ value: String) {
-            out.append(UInt8(ascii: "\""))
-            for byte in value.utf8 {
-                switch byte {
-                case UInt8(ascii: "\""): raw("\\\"")
-                case UInt8(ascii: "\\"): raw("\\\\")
-                case 0x0A: raw("\\n")
-                case 0x0D: raw("\\r")
-                case 0x09: raw("\\t")
-                case 0x08: raw("\\b")
-                case 0x0C: raw("\\f")
-                case 0..<0x20:
-                    raw("\\u00")
-                    out.append(Self.hexDigit(byte >> 4))
-                    out.append(Self.hexDigit(byte & 0xF))
-                default: out.append(byte)
-                }
-            }
-            out.append(UInt8(ascii: "\""))
-        }
-
-        mutating func number(_ value: Int64) {
-            if value < 0 { out.append(UInt8(ascii: "-")) }
-            var magnitude = value.magnitude
-            var digits:
-                (
-                    UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
-                    UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8
-                ) =
-                    (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
-            var count = 0
-            withUnsafeMutableBytes(of: &digits) { buffer in
-                repeat {
-                    buffer[count] = UInt8(ascii: "0") + UInt8(magnitude % 10)
-                    magnitude /= 10
-                    count += 1
-                } while magnitude > 0
-                for index in stride(from: count - 1, through: 0, by: -1) { out.append(buffer[index]) }
-            }
-        }
-
-        static func hexDigit(_ nibble: UInt8) -> UInt8 {
-            nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "a") + nibble - 10
-        }
-    }
-
-    static func encode(_ response: IntrospectionResponse) -> [UInt8] {
-        var writer = Writer()
-        writer.out.reserveCapacity(384)
-        writer.key("active")
-        writer.raw(response.active ? "true" : "false")
-        if let aud = response.aud { writer.key("aud"); writer.string(aud) }
-        if let clientID = response.clientID { writer.key("client_id"); writer.string(clientID) }
-        if let exp = response.exp { writer.key("exp"); writer.number(exp) }
-        if let iat = response.iat { writer.key("iat"); writer.number(iat) }
-        if let iss = response.iss { writer.key("iss"); writer.string(iss) }
-        if let jti = response.jti { writer.key("jti"); writer.string(jti) }
-        if let models = response.models {
-            writer.key("models")
-            writer.out.append(UInt8(ascii: "["))
-            for (index, model) in models.enumerated() {
-                if index > 0 { writer.out.append(UInt8(ascii: ",")) }
-                writer.string(model)
-            }
-            writer.out.append(UInt8(ascii: "]"))
-        }
-        if let nbf = response.nbf { writer.key("nbf"); writer.number(nbf) }
-        if let rpm = response.rateLimitRPM { writer.key("rate_limit_rpm"); writer.number(Int64(rpm)) }
-        if let tpm = response.rateLimitTPM { writer.key("rate_limit_tpm"); writer.number(Int64(tpm)) }
-        if let scope = response.scope { writer.key("scope"); writer.string(scope) }
-        if let status = response.status { writer.key("status"); writer.string(status.rawValue) }
-        if let sub = response.sub { writer.key("sub"); writer.string(sub) }
-        if let tokenType = response.tokenType { writer.key("token_type"); writer.string(tokenType) }
-        if let username = response.username { writer.key("username"); writer.string(username) }
-        writer.out.append(UInt8(ascii: "}"))
-        return writer.out
     }
 }
 
