@@ -36,27 +36,21 @@ extension FormEncoding {
     /// The same over contiguous bytes: names and values without `%` or `+` become strings
     /// straight from the body (no generic iteration, no per-byte copy: ~5 µs -> ~1 µs for a token).
     public static func decode(_ body: [UInt8]) throws(DecodingError) -> [(name: String, value: String)] {
-        let result: Result<[(name: String, value: String)], DecodingError> = body.withUnsafeBufferPointer { bytes in
+        try body.withUnsafeBufferPointer { bytes throws(DecodingError) in
             var pairs: [(name: String, value: String)] = []
             var start = 0
             while start < bytes.count {
                 let end = bytes[start...].firstIndex(of: UInt8(ascii: "&")) ?? bytes.count
                 if end > start {
                     let equals = bytes[start..<end].firstIndex(of: UInt8(ascii: "="))
-                    do throws(DecodingError) {
-                        let name = try component(bytes[start..<(equals ?? end)])
-                        var value = ""
-                        if let equals { value = try component(bytes[(equals + 1)..<end]) }
-                        pairs.append((name, value))
-                    } catch {
-                        return .failure(error)
-                    }
+                    let name = try component(bytes[start..<(equals ?? end)])
+                    let value = try equals.map { equals throws(DecodingError) in try component(bytes[(equals + 1)..<end]) } ?? ""
+                    pairs.append((name, value))
                 }
                 start = end + 1
             }
-            return .success(pairs)
+            return pairs
         }
-        return try result.get()
     }
 
     /// One name or value: `+` is a space, `%XX` a byte, and the result must be UTF-8.
