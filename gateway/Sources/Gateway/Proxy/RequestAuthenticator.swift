@@ -1,5 +1,6 @@
 import HTTPTypes
 import Hummingbird
+import TokenProtocol
 
 /// Bearer token -> claims, or the OpenAI-style 401/503 the client should see.
 struct RequestAuthenticator: Sendable {
@@ -7,10 +8,9 @@ struct RequestAuthenticator: Sendable {
 
     func authenticate(_ request: Request) async throws -> TokenClaims {
         guard let header = request.headers[.authorization] else { throw OpenAIError.missingToken }
-        guard header.count > 7, header.prefix(7).lowercased() == "bearer " else {
+        guard let token = AuthorizationHeader.credentials(header, scheme: "bearer") else {
             throw OpenAIError.invalidToken("The Authorization header must be: Bearer YOUR_KEY.")
         }
-        let token = header.dropFirst(7).drop { $0 == " " }
         switch await verifier.verify(String(token)) {
         case .active(let claims):
             return claims

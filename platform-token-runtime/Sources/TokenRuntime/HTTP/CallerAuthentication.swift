@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import TokenProtocol
 
 /// Checks the credentials callers present: the admin key (Bearer) for the admin API, the
 /// introspection secret (Bearer, or the password of HTTP Basic) for introspection and RFC 7009.
@@ -28,25 +29,12 @@ struct CallerAuthentication: Sendable {
     }
 
     static func bearer(_ request: Request) -> Substring? {
-        guard let value = request.headers[.authorization], hasScheme("bearer ", value) else { return nil }
-        return value.dropFirst(7).drop(while: { $0 == " " })
-    }
-
-    /// Whether `value` starts with `scheme` (lowercase ASCII), ignoring case, with something after it.
-    static func hasScheme(_ scheme: StaticString, _ value: String) -> Bool {
-        let utf8 = value.utf8
-        guard utf8.count > scheme.utf8CodeUnitCount else { return false }
-        return scheme.withUTF8Buffer { expected in
-            zip(expected, utf8).allSatisfy { expected, byte in
-                // ASCII letters differ from their capitals in bit 0x20 only.
-                byte == expected || (expected >= UInt8(ascii: "a") && expected <= UInt8(ascii: "z") && byte | 0x20 == expected)
-            }
-        }
+        request.headers[.authorization].flatMap { AuthorizationHeader.credentials($0, scheme: "bearer") }
     }
 
     static func basicPassword(_ request: Request) -> Substring? {
-        guard let value = request.headers[.authorization], hasScheme("basic ", value) else { return nil }
-        guard let data = Data(base64Encoded: String(value.dropFirst(6).drop(while: { $0 == " " }))),
+        guard let encoded = request.headers[.authorization].flatMap({ AuthorizationHeader.credentials($0, scheme: "basic") }),
+            let data = Data(base64Encoded: String(encoded)),
             let decoded = String(data: data, encoding: .utf8),
             let colon = decoded.firstIndex(of: ":")
         else { return nil }
