@@ -107,6 +107,27 @@ import TokenRuntime
         #expect(verdicts.allSatisfy { $0.isActive })
     }
 
+    /// `verify` tries the cache before `resolve`: each lookup must still count once, as one hit or
+    /// one miss, and an expired entry must be dropped once.
+    @Test func verifyCountsEachLookupOnce() async throws {
+        let clock = ManualWallClock()
+        let service = TokenService(store: InMemoryTokenStore(), clock: clock)
+        let cache = IntrospectionCache(config: TokenCacheConfig(activeTTL: .seconds(30)), clock: clock)
+        let verifier = RemoteTokenRuntime(
+            client: InProcessIntrospectionClient(service: service, delay: .zero), cache: cache,
+            metrics: TokenCacheMetrics(factory: TestMetricsFactory()), logger: Logger(label: "test"))
+        let token = try await service.issue(IssueTokenRequest(subject: "alice")).token
+        #expect(await verifier.verify(token).isActive)  // miss, fetched
+        #expect(await verifier.verify(token).isActive)  // hit
+        clock.advance(by: 31)
+        #expect(await verifier.verify(token).isActive)  // expired: dropped, miss, fetched again
+        let statistics = cache.statistics
+        #expect(statistics.hits == 1)
+        #expect(statistics.misses == 2)
+        #expect(statistics.expiredEvictions == 1)
+        #expect(statistics.entries == 1)
+    }
+
     @Test func aFailureIsSharedWithWaitersOnlyAndNeverCached() async throws {
         let (verifier, client, service) = makeVerifier()
         let token = try await service.issue(IssueTokenRequest(subject: "alice")).token

@@ -63,16 +63,11 @@ public final class IntrospectionCache: Sendable {
         return state.withLock { state in Self.lookup(digest, now: now, in: &state) }
     }
 
-    /// A cached, unexpired verdict (counted as a hit), or nil without counting anything: for
-    /// callers that go on to ``resolve(_:fetch:)``, which counts the miss. Spares a hit the
-    /// allocation of `resolve`'s escaping closure.
+    /// Like ``lookup(_:)`` but a miss is not counted: for callers that go on to
+    /// ``resolve(_:fetch:)``, which counts it. Spares a hit the allocation of `resolve`'s escaping closure.
     public func cachedVerdict(_ digest: TokenDigest) -> TokenVerdict? {
         let now = clock.now()
-        return state.withLock { state in
-            guard let entry = state.active.get(digest) ?? state.inactive.get(digest), entry.deadline > now else { return nil }
-            state.statistics.hits += 1
-            return entry.verdict
-        }
+        return state.withLock { state in Self.hit(digest, now: now, in: &state) }
     }
 
     /// The verdict for `digest`: from the cache, from a call already in flight, or from a new call
@@ -145,16 +140,21 @@ public final class IntrospectionCache: Sendable {
     // MARK: - inside the lock
 
     private static func lookup(_ digest: TokenDigest, now: Double, in state: inout State) -> TokenVerdict? {
-        if let entry = state.active.get(digest) ?? state.inactive.get(digest) {
-            if entry.deadline > now {
-                state.statistics.hits += 1
-                return entry.verdict
-            }
-            if state.active.remove(digest) == nil { state.inactive.remove(digest) }
-            state.statistics.expiredEvictions += 1
-            state.statistics.entries -= 1
-        }
+        if let verdict = hit(digest, now: now, in: &state) { return verdict }
         state.statistics.misses += 1
+        return nil
+    }
+
+    /// A fresh entry's verdict, counted as a hit; an expired entry is dropped; a miss is not counted.
+    private static func hit(_ digest: TokenDigest, now: Double, in state: inout State) -> TokenVerdict? {
+        guard let entry = state.active.get(digest) ?? state.inactive.get(digest) else { return nil }
+        if entry.deadline > now {
+            state.statistics.hits += 1
+            return entry.verdict
+        }
+        if state.active.remove(digest) == nil { state.inactive.remove(digest) }
+        state.statistics.expiredEvictions += 1
+        state.statistics.entries -= 1
         return nil
     }
 
