@@ -165,3 +165,14 @@ import TokenRuntime
         #expect(verdicts.filter { $0 == .inactive(.unknown) }.count == 2)
     }
 }
+
+@Suite struct TokenClaimsTests {
+    /// Claims share one boxed value; equality must still be by value, field by field.
+    @Test func equalityIsByValue() {
+        let claims = TokenClaims(subject: "a", jti: "j", scopes: ["s"], exp: 1, clientID: "c", rateLimitRPM: 2, rateLimitTPM: 3, models: ["m"])
+        #expect(claims == TokenClaims(subject: "a", jti: "j", scopes: ["s"], exp: 1, clientID: "c", rateLimitRPM: 2, rateLimitTPM: 3, models: ["m"]))
+        #expect(claims != TokenClaims(subject: "a", jti: "j", scopes: ["s"], exp: 1, clientID: "c", rateLimitRPM: 2, rateLimitTPM: 3, models: nil))
+        #expect(claims != TokenClaims(subject: "b", jti: "j", scopes: ["s"], exp: 1, clientID: "c", rateLimitRPM: 2, rateLimitTPM: 3, models: ["m"]))
+        #expect(claims.models == ["m"] && claims.rateLimitTPM == 3 && claims.clientID == "c")
+    }
+}

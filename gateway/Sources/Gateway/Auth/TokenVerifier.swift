@@ -11,58 +11,47 @@ public protocol TokenVerifier: Sendable {
 /// request, and copying one reference (one retain) instead of five strings and arrays keeps a hit
 /// from touching five cold heap objects (perf of bench/cache.sh: retains were a fifth of a hit).
 public struct TokenClaims: Sendable, Equatable {
-    private final class Storage: Sendable {
-        let subject: String
-        let jti: String
-        let scopes: [String]
-        let exp: Int64?
-        let clientID: String?
-        let rateLimitRPM: Int?
-        let rateLimitTPM: Int?
-        let models: [String]?
-
-        init(
-            subject: String, jti: String, scopes: [String], exp: Int64?, clientID: String?, rateLimitRPM: Int?,
-            rateLimitTPM: Int?, models: [String]?
-        ) {
-            self.subject = subject
-            self.jti = jti
-            self.scopes = scopes
-            self.exp = exp
-            self.clientID = clientID
-            self.rateLimitRPM = rateLimitRPM
-            self.rateLimitTPM = rateLimitTPM
-            self.models = models
-        }
+    private struct Fields: Sendable, Equatable {
+        var subject: String
+        var jti: String
+        var scopes: [String]
+        var exp: Int64?
+        var clientID: String?
+        var rateLimitRPM: Int?
+        var rateLimitTPM: Int?
+        var models: [String]?
     }
 
-    private let storage: Storage
+    private final class Box: Sendable {
+        let fields: Fields
+        init(_ fields: Fields) { self.fields = fields }
+    }
 
-    public var subject: String { storage.subject }
-    public var jti: String { storage.jti }
-    public var scopes: [String] { storage.scopes }
+    private let box: Box
+
+    public var subject: String { box.fields.subject }
+    public var jti: String { box.fields.jti }
+    public var scopes: [String] { box.fields.scopes }
     /// Expiry, seconds since the Unix epoch; nil if the runtime did not say.
-    public var exp: Int64? { storage.exp }
-    public var clientID: String? { storage.clientID }
-    public var rateLimitRPM: Int? { storage.rateLimitRPM }
-    public var rateLimitTPM: Int? { storage.rateLimitTPM }
+    public var exp: Int64? { box.fields.exp }
+    public var clientID: String? { box.fields.clientID }
+    public var rateLimitRPM: Int? { box.fields.rateLimitRPM }
+    public var rateLimitTPM: Int? { box.fields.rateLimitTPM }
     /// The only models this token may use; nil means any.
-    public var models: [String]? { storage.models }
+    public var models: [String]? { box.fields.models }
 
     public init(
         subject: String, jti: String, scopes: [String] = [], exp: Int64? = nil, clientID: String? = nil,
         rateLimitRPM: Int? = nil, rateLimitTPM: Int? = nil, models: [String]? = nil
     ) {
-        storage = Storage(
-            subject: subject, jti: jti, scopes: scopes, exp: exp, clientID: clientID, rateLimitRPM: rateLimitRPM,
-            rateLimitTPM: rateLimitTPM, models: models)
+        box = Box(
+            Fields(
+                subject: subject, jti: jti, scopes: scopes, exp: exp, clientID: clientID, rateLimitRPM: rateLimitRPM,
+                rateLimitTPM: rateLimitTPM, models: models))
     }
 
     public static func == (left: TokenClaims, right: TokenClaims) -> Bool {
-        left.storage === right.storage
-            || (left.subject == right.subject && left.jti == right.jti && left.scopes == right.scopes && left.exp == right.exp
-                && left.clientID == right.clientID && left.rateLimitRPM == right.rateLimitRPM
-                && left.rateLimitTPM == right.rateLimitTPM && left.models == right.models)
+        left.box === right.box || left.box.fields == right.box.fields
     }
 
     /// The claims of an RFC 7662 answer; nil unless it is active.
