@@ -82,10 +82,15 @@ enum JSONBody {
 
     static func response(_ status: HTTPResponse.Status, _ value: some Encodable, headers: HTTPFields = [:]) -> Response {
         let data = (try? encoder.encode(value)) ?? Data("{}".utf8)
+        return response(status, json: ByteBuffer(bytes: data), headers: headers)
+    }
+
+    /// A JSON document already encoded (``IntrospectionJSON``), with the API's JSON headers.
+    static func response(_ status: HTTPResponse.Status, json: ByteBuffer, headers: HTTPFields = [:]) -> Response {
         var fields = headers
         fields[.contentType] = "application/json"
         fields[.cacheControl] = "no-store"
-        return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        return Response(status: status, headers: fields, body: .init(byteBuffer: json))
     }
 
     static func decode<T: Decodable>(_ type: T.Type, from buffer: ByteBuffer) throws -> T {

@@ -16,7 +16,7 @@ struct IntrospectionRoutes: Sendable {
         try auth.requireIntrospector(request)
         let fields = try await FormRequest.fields(request, limit: maxBodyBytes)
         let token = try FormRequest.single("token", in: fields)
-        return IntrospectionJSON.response(try await service.introspect(token: token))
+        return JSONBody.response(.ok, json: IntrospectionJSON.encode(try await service.introspect(token: token)))
     }
 
     /// RFC 7009 section 2.2: 200 whether or not the token existed.
