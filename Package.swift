@@ -43,6 +43,8 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ],
             path: "platform-token-runtime/Sources/TokenRuntime"
         ),
@@ -50,8 +52,6 @@ let package = Package(
             name: "PlatformTokenRuntime",
             dependencies: [
                 "TokenRuntime",
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "platform-token-runtime/Sources/PlatformTokenRuntime"
@@ -69,6 +69,8 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ],
             path: "gateway/Sources/Gateway"
         ),
@@ -76,8 +78,7 @@ let package = Package(
             name: "GatewayServer",
             dependencies: [
                 "Gateway",
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
+                "TokenRuntime",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "gateway/Sources/GatewayServer"

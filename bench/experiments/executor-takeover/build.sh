@@ -21,15 +21,12 @@ let package = Package(
     platforms: [.macOS(.v15)],
     dependencies: [
         .package(path: "$root"),
-        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
     ],
     targets: [
         .executableTarget(
             name: "RuntimeTakeover",
             dependencies: [
                 .product(name: "TokenRuntime", package: "$identity"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
     ]

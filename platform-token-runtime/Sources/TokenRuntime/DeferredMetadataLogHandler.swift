@@ -5,7 +5,7 @@ import Logging
 ///
 /// `StreamLogHandler` re-renders its whole metadata string every time a key is set, and
 /// Hummingbird sets `hb.request.id` on every request's logger: about 5% of the CPU of an
-/// introspection (perf, bench/RESULTS.md) went to formatting metadata no log line used.
+/// introspection (perf, bench/HISTORY.md) went to formatting metadata no log line used.
 public struct DeferredMetadataLogHandler<Inner: LogHandler>: LogHandler {
     private var stream: Inner
     public var metadata: Logger.Metadata = [:]

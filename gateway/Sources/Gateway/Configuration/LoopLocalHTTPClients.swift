@@ -6,9 +6,9 @@ import NIOPosix
 /// group; ``current`` is the one whose connections live on the calling thread's event loop.
 ///
 /// The gateway's request handlers run on the event loop that owns their inbound connection (NIO is
-/// the concurrency executor, see `main.swift`). A client spread over the whole group hands a
+/// the concurrency executor, see `ConcurrencyExecutor`). A client spread over the whole group hands a
 /// proxied request to a connection on another loop and the answer back again: two thread wake-ups
-/// per request, about a fifth of the gateway's CPU under load (perf, bench/RESULTS.md). With a client
+/// per request, about a fifth of the gateway's CPU under load (perf, bench/HISTORY.md). With a client
 /// per loop, a proxied request never leaves its thread. Pool limits apply per loop.
 public final class LoopLocalHTTPClients: Sendable {
     let loops: [any EventLoop]
