@@ -41,10 +41,18 @@ import Testing
         #expect(logger[metadataKey: "who"] == "logger")
     }
 
+    /// The level lives in the wrapped handler: what it was built with holds, and a level set on the
+    /// logger reaches it (so `Logger` filters by it).
     @Test func levelIsTheInnerHandlers() {
-        var handler = DeferredMetadataLogHandler(wrapping: Recording(lines: Lines()))
-        handler.logLevel = .error
-        #expect(handler.logLevel == .error)
+        let lines = Lines()
+        var logger = Logger(label: "test") { _ in
+            DeferredMetadataLogHandler(wrapping: Recording(lines: lines, logLevel: .warning))
+        }
+        logger.info("below the wrapped handler's level")
+        logger.warning("at it")
+        logger.logLevel = .error
+        logger.warning("below the level set later")
+        #expect(lines.events.withLock { $0.map(\.message) } == ["at it"])
         #expect(DeferredMetadataLogHandler.standardError(label: "x", level: .warning).logLevel == .warning)
     }
 }

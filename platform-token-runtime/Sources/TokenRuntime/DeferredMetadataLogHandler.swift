@@ -7,21 +7,21 @@ import Logging
 /// Hummingbird sets `hb.request.id` on every request's logger: about 5% of the CPU of an
 /// introspection (perf, bench/HISTORY.md) went to formatting metadata no log line used.
 public struct DeferredMetadataLogHandler<Inner: LogHandler>: LogHandler {
-    private var stream: Inner
+    private var inner: Inner
     public var metadata: Logger.Metadata = [:]
 
-    public init(wrapping stream: Inner) {
-        self.stream = stream
+    public init(wrapping inner: Inner) {
+        self.inner = inner
     }
 
     public var logLevel: Logger.Level {
-        get { stream.logLevel }
-        set { stream.logLevel = newValue }
+        get { inner.logLevel }
+        set { inner.logLevel = newValue }
     }
 
     public var metadataProvider: Logger.MetadataProvider? {
-        get { stream.metadataProvider }
-        set { stream.metadataProvider = newValue }
+        get { inner.metadataProvider }
+        set { inner.metadataProvider = newValue }
     }
 
     public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
@@ -34,7 +34,7 @@ public struct DeferredMetadataLogHandler<Inner: LogHandler>: LogHandler {
         if !metadata.isEmpty {
             event.metadata = metadata.merging(event.metadata ?? [:]) { _, explicit in explicit }
         }
-        stream.log(event: event)
+        inner.log(event: event)
     }
 }
 
