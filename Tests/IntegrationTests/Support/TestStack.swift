@@ -85,14 +85,24 @@ final class TestStack: Sendable {
     func startServer(
         _ name: String, executable: String, port fixedPort: Int? = nil, readyPath: String,
         arguments: (Int) -> [String] = { _ in [] }, environment: (Int) -> [String: String] = { _ in [:] },
-        stopGrace: Duration = .seconds(5)
+        stopGrace: Duration = .seconds(5), softOpenFileLimit: Int? = nil
     ) async throws -> (ManagedProcess, Int) {
         var attempt = 0
         while true {
             attempt += 1
             let port = try fixedPort ?? FreePort.next()
-            let process = try launch(
-                name, executable: executable, arguments: arguments(port), environment: environment(port), stopGrace: stopGrace)
+            let process: ManagedProcess
+            if let softOpenFileLimit {
+                // Started by a shell that lowers its soft open-file limit first (exec keeps the pid).
+                process = try launch(
+                    name, executableURL: URL(fileURLWithPath: "/bin/sh"),
+                    arguments: ["-c", "ulimit -Sn \(softOpenFileLimit) && exec \"$0\" \"$@\"", try Executables.url(executable).path]
+                        + arguments(port),
+                    environment: environment(port), stopGrace: stopGrace)
+            } else {
+                process = try launch(
+                    name, executable: executable, arguments: arguments(port), environment: environment(port), stopGrace: stopGrace)
+            }
             let url = "http://127.0.0.1:\(port)\(readyPath)"
             let ready = await poll(timeout: Self.startupTimeout, every: .milliseconds(50)) {
                 guard process.isRunning else { return true }
@@ -122,7 +132,9 @@ final class TestStack: Sendable {
         return MockUpstream(name: name, port: port, process: process)
     }
 
-    func tokenRuntime(_ name: String = "token-runtime", port: Int? = nil, environment extra: [String: String] = [:]) async throws -> TokenRuntime {
+    func tokenRuntime(
+        _ name: String = "token-runtime", port: Int? = nil, environment extra: [String: String] = [:], softOpenFileLimit: Int? = nil
+    ) async throws -> TokenRuntime {
         let (process, port) = try await startServer(
             name, executable: Executables.runtime, port: port, readyPath: "/readyz",
             environment: { port in
@@ -131,13 +143,14 @@ final class TestStack: Sendable {
                     "TOKEN_RUNTIME_ADMIN_KEY": Self.adminKey, "TOKEN_RUNTIME_INTROSPECTION_SECRET": Self.introspectionSecret,
                     "TOKEN_RUNTIME_LOG_LEVEL": "warning",
                 ].merging(extra) { _, new in new }
-            })
+            }, softOpenFileLimit: softOpenFileLimit)
         return TokenRuntime(port: port, process: process)
     }
 
     /// A gateway in dev mode, remote introspection against `runtime`, with a providers file of `providers`.
     func gateway(
-        _ name: String = "gateway", runtime: TokenRuntime, providers: [ProviderEntry], environment extra: [String: String] = [:]
+        _ name: String = "gateway", runtime: TokenRuntime, providers: [ProviderEntry], environment extra: [String: String] = [:],
+        softOpenFileLimit: Int? = nil
     ) async throws -> GatewayProcess {
         let file = directory.appendingPathComponent("providers-\(UUID().uuidString.prefix(8)).json")
         try ProviderEntry.file(providers).write(to: file)
@@ -150,7 +163,7 @@ final class TestStack: Sendable {
                     "GATEWAY_TOKEN_RUNTIME_SECRET": Self.introspectionSecret, "GATEWAY_PROVIDERS_FILE": file.path,
                     "GATEWAY_SHUTDOWN_GRACE": "2s", "GATEWAY_LOG_LEVEL": "notice",
                 ].merging(extra) { _, new in new }
-            })
+            }, softOpenFileLimit: softOpenFileLimit)
         return GatewayProcess(port: port, process: process)
     }
 

@@ -4,6 +4,7 @@ import Gateway
 import Hummingbird
 import Logging
 import TokenProtocol
+import TokenRuntime
 
 /// `gateway [serve]` runs the gateway; the other subcommands are operator tools.
 struct GatewayCommand: AsyncParsableCommand {
@@ -81,6 +82,7 @@ struct MockUpstream: AsyncParsableCommand {
         let server = MockUpstreamServer(
             chunkDelay: chunk, headDelay: head, failStatus: failStatus,
             models: models.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }, canned: canned)
+        OpenFileLimit.raiseToHardLimit()  // benchmarks hold thousands of streams open
         var logger = Logger(label: "mock-upstream")
         logger.logLevel = .warning
         try await server.buildApplication(host: host, port: port, logger: logger).runService()

@@ -84,6 +84,13 @@ struct LRUTable<Key: Hashable, Value> {
         return doomed.count
     }
 
+    /// How many entries `isIncluded` selects.
+    func count(where isIncluded: (Value) -> Bool) -> Int {
+        var total = 0
+        for slot in slotByKey.values where isIncluded(values[Int(slot)]!) { total += 1 }
+        return total
+    }
+
     /// Keys from most to least recently used (for tests and diagnostics).
     var keysByRecency: [Key] {
         var out: [Key] = []

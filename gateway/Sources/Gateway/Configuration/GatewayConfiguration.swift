@@ -29,6 +29,12 @@ public struct GatewayConfiguration: Sendable {
     public var databaseURL: String?
     public var auditQueueCapacity: Int
     public var revocationStream: Bool
+    /// Failed authentications per minute per client address (0: no budget).
+    public var authFailureLimit: Int
+    /// Proxies whose forwarding headers name the client.
+    public var trustedProxies: TrustedProxies
+    /// Introspections of uncached tokens per second, across all clients (0: no ceiling).
+    public var tokenRuntimeMaxMissRate: Int
     public var logLevel: Logger.Level
     /// Things to log once at startup (dev defaults, fallbacks).
     public var warnings: [String]
@@ -89,6 +95,17 @@ public struct GatewayConfiguration: Sendable {
             }
         }
 
+        var trustedProxies = TrustedProxies()
+        if let text = env.raw("GATEWAY_TRUSTED_PROXIES") {
+            let (parsed, invalid) = TrustedProxies.parse(text)
+            if !invalid.isEmpty {
+                env.fail(
+                    "GATEWAY_TRUSTED_PROXIES",
+                    "not an IP address or CIDR block: \(invalid.map { "\"\($0)\"" }.joined(separator: ", ")) (e.g. 10.0.0.0/8,192.168.1.7)")
+            }
+            trustedProxies = parsed
+        }
+
         let configuration = GatewayConfiguration(
             environment: name,
             host: env.string("GATEWAY_HOST", default: "0.0.0.0"),
@@ -112,6 +129,9 @@ public struct GatewayConfiguration: Sendable {
             auditQueueCapacity: env.int("GATEWAY_AUDIT_QUEUE_SIZE", default: 100_000, range: 1...100_000_000),
             revocationStream: env.choice(
                 "GATEWAY_REVOCATION_STREAM", default: mode == .remoteIntrospection ? "on" : "off", allowed: ["on", "off"]) == "on",
+            authFailureLimit: env.int("GATEWAY_AUTH_FAILURE_LIMIT", default: 120, range: 0...1_000_000),
+            trustedProxies: trustedProxies,
+            tokenRuntimeMaxMissRate: env.int("GATEWAY_TOKEN_RUNTIME_MAX_MISS_RATE", default: 1_000, range: 0...10_000_000),
             logLevel: Logger.Level(
                 rawValue: env.choice(
                     "GATEWAY_LOG_LEVEL", default: "info",

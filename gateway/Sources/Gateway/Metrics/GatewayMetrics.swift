@@ -8,6 +8,7 @@ public final class GatewayMetrics: Sendable {
     public let registry: PrometheusCollectorRegistry
     public let factory: PrometheusMetricsFactory
     public let tokenCache: TokenCacheMetrics
+    public let auth: AuthMetrics
     let rateLimited: CoreMetrics.Counter
     let overhead: CoreMetrics.Timer
     let timeToFirstToken: CoreMetrics.Timer
@@ -19,6 +20,8 @@ public final class GatewayMetrics: Sendable {
     let revocationDelay: CoreMetrics.Timer
     private let requestHandles = Mutex<[String: (CoreMetrics.Counter, CoreMetrics.Timer)]>([:])
     private let upstreamTimers = Mutex<[String: CoreMetrics.Timer]>([:])
+    private let poolWaitTimers = Mutex<[String: CoreMetrics.Timer]>([:])
+    private let busyCounters = Mutex<[String: CoreMetrics.Counter]>([:])
 
     /// 50 µs to 60 s: gateway overhead lives at the low end, model calls at the high end.
     public static let buckets: [Duration] = [
@@ -34,6 +37,7 @@ public final class GatewayMetrics: Sendable {
         factory.defaultDurationHistogramBuckets = Self.buckets
         self.factory = factory
         tokenCache = TokenCacheMetrics(factory: factory)
+        auth = AuthMetrics(factory: factory)
         rateLimited = .init(label: "gateway_rate_limited_total", factory: factory)
         overhead = .init(label: "gateway_overhead_seconds", factory: factory)
         timeToFirstToken = .init(label: "gateway_time_to_first_token_seconds", factory: factory)
@@ -76,9 +80,38 @@ public final class GatewayMetrics: Sendable {
         timer.recordNanoseconds(nanoseconds)
     }
 
+    /// Time spent waiting for a connection slot under `GATEWAY_HTTP_MAX_CONNS_PER_HOST`:
+    /// `gateway_upstream_pool_wait_seconds{provider}` (recorded only when there is a cap).
+    func recordPoolWait(provider: String, nanoseconds: Int64) {
+        guard nanoseconds > 0 else { return }
+        let timer = poolWaitTimers.withLock { timers in
+            if let timer = timers[provider] { return timer }
+            let timer = CoreMetrics.Timer(
+                label: "gateway_upstream_pool_wait_seconds", dimensions: [("provider", provider)], factory: factory)
+            timers[provider] = timer
+            return timer
+        }
+        timer.recordNanoseconds(nanoseconds)
+    }
+
+    /// A request that found no connection: `gateway_upstream_busy_total{provider,reason}`, reason
+    /// `pool_wait` (the per-host cap stayed full) or `file_descriptors` (the process had none left).
+    func recordPoolBusy(provider: String, reason: String) {
+        let key = provider + " " + reason
+        let counter = busyCounters.withLock { counters in
+            if let counter = counters[key] { return counter }
+            let counter = CoreMetrics.Counter(
+                label: "gateway_upstream_busy_total", dimensions: [("provider", provider), ("reason", reason)], factory: factory)
+            counters[key] = counter
+            return counter
+        }
+        counter.increment()
+    }
+
     /// Prometheus text, with scrape-time values brought up to date first.
-    func exposition(cache: IntrospectionCache?) -> [UInt8] {
+    func exposition(cache: IntrospectionCache?, authFailures: AuthFailureBudget? = nil) -> [UInt8] {
         if let cache { tokenCache.publish(cache.statistics) }
+        if let authFailures { auth.addressesOverBudget.record(authFailures.addressesOverBudget()) }
         return registry.emitToBuffer()
     }
 }

@@ -1,12 +1,15 @@
 import AsyncHTTPClient
 import Hummingbird
 import NIOCore
+import TokenRuntime
 
-/// `GET /healthz` (alive), `GET /readyz` (token runtime reachable in remote mode, audit sink up),
+/// `GET /healthz` (alive), `GET /readyz` (token runtime reachable in remote mode, audit sink up; with
+/// the open-file limit the process runs with),
 /// `GET /metrics` (Prometheus text).
 struct HealthRoutes: Sendable {
     let metrics: GatewayMetrics
     let cache: IntrospectionCache?
+    let authFailures: AuthFailureBudget?
     let audit: any AuditSink
     /// Checks the token runtime; nil in dev in-process mode.
     let runtimeProbe: (@Sendable () async -> Bool)?
@@ -20,15 +23,16 @@ struct HealthRoutes: Sendable {
             let auditUp = await audit.isHealthy()
             let ready = runtime && auditUp
             let stream = revocations?.streamState.rawValue ?? "off"
+            let files = OpenFileLimit.current().map { String($0.soft) } ?? "null"
             return Self.json(
                 ready ? .ok : .serviceUnavailable,
-                #"{"status":"\#(ready ? "ready" : "not ready")","token_runtime":"\#(runtime ? "up" : "down")","audit":"\#(auditUp ? "up" : "down")","revocation_stream":"\#(stream)"}"#
+                #"{"status":"\#(ready ? "ready" : "not ready")","token_runtime":"\#(runtime ? "up" : "down")","audit":"\#(auditUp ? "up" : "down")","revocation_stream":"\#(stream)","open_files_limit":\#(files)}"#
             )
         }
         router.get("/metrics") { _, _ in
             Response(
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
-                body: .init(byteBuffer: ByteBuffer(bytes: metrics.exposition(cache: cache))))
+                body: .init(byteBuffer: ByteBuffer(bytes: metrics.exposition(cache: cache, authFailures: authFailures))))
         }
     }
 

@@ -90,12 +90,33 @@ public struct OpenAIError: HTTPResponseError, Sendable {
             code: "request_too_large")
     }
 
+    /// The client address spent its budget of failed authentications (`GATEWAY_AUTH_FAILURE_LIMIT`).
+    static func tooManyFailedAuthentications(retryAfter seconds: Double) -> OpenAIError {
+        let retry = max(1, Int(seconds.rounded(.up)))
+        return OpenAIError(
+            .tooManyRequests,
+            "Too many failed authentications from this address. Please try again in \(retry)s with a valid API key.",
+            type: "rate_limit_exceeded", code: "too_many_failed_authentications", headers: [.retryAfter: String(retry)])
+    }
+
+    /// Too many tokens unknown to the cache at once across all clients (`GATEWAY_TOKEN_RUNTIME_MAX_MISS_RATE`).
+    static func introspectionRateLimited(retryAfter seconds: Double) -> OpenAIError {
+        OpenAIError(
+            .serviceUnavailable, "The gateway is checking too many new API keys at once; please retry shortly.",
+            type: "api_error", code: "token_checks_busy", headers: [.retryAfter: String(max(1, Int(seconds.rounded(.up))))])
+    }
+
     static let tokenRuntimeUnavailable = OpenAIError(
         .serviceUnavailable, "The token service is unavailable; please retry shortly.", type: "api_error",
         code: "token_runtime_unavailable", headers: [.retryAfter: "1"])
 
     static func upstreamFailed(_ message: String) -> OpenAIError {
         OpenAIError(.badGateway, message, type: "api_error", code: "upstream_error")
+    }
+
+    /// The gateway's own connection cap (or its file descriptors) left no room for the request: retry shortly.
+    static func upstreamBusy(_ message: String) -> OpenAIError {
+        OpenAIError(.serviceUnavailable, message, type: "api_error", code: "upstream_busy", headers: [.retryAfter: "1"])
     }
 
     static func upstreamTimeout(_ message: String) -> OpenAIError {

@@ -3,6 +3,7 @@ import Hummingbird
 import Logging
 import NIOCore
 import TokenProtocol
+import TokenRuntime
 
 /// `POST /v1/chat/completions`, `/v1/completions`, `/v1/embeddings` (and `/api/v1/*`): auth, rate
 /// limit, body checks, then the providers serving the model in strategy order until one answers.
@@ -36,7 +37,7 @@ struct ProxyHandler: Sendable {
         var exchange = Exchange(
             record: AuditRecord(
                 time: clock.now(), requestID: context.requestID, route: context.endpointPath ?? request.uri.path,
-                status: 0, latencyMs: 0, clientAddress: context.remoteAddress),
+                status: 0, latencyMs: 0, clientAddress: context.clientAddress),
             started: .now)
         do {
             return try await proxy(request, endpoint: endpoint, exchange: &exchange)
@@ -54,7 +55,7 @@ struct ProxyHandler: Sendable {
     }
 
     private func proxy(_ request: Request, endpoint: Endpoint, exchange: inout Exchange) async throws -> Response {
-        let claims = try await authenticator.authenticate(request)
+        let claims = try await authenticator.authenticate(request, clientAddress: exchange.record.clientAddress)
         exchange.record.tokenID = claims.jti
         exchange.record.subject = claims.subject
 
@@ -93,6 +94,7 @@ struct ProxyHandler: Sendable {
             endpoint: endpoint, body: body, stream: probe.stream, requestID: exchange.record.requestID,
             accept: request.headers[.accept])
         var timedOut = false
+        var busy = false
         var lastProblem = ""
         for provider in candidates {
             exchange.record.attempts += 1
@@ -100,6 +102,7 @@ struct ProxyHandler: Sendable {
             let attemptStart = ContinuousClock.now
             do {
                 let upstream = try await provider.client.send(upstreamRequest)
+                metrics.recordPoolWait(provider: provider.name, nanoseconds: upstream.poolWait.nanoseconds)
                 if upstream.status >= 500 {
                     _ = try? await upstream.body.collect(upTo: 1 << 16)
                     failed(provider, outcome: "status_\(upstream.status)", since: attemptStart, exchange: &exchange)
@@ -114,20 +117,42 @@ struct ProxyHandler: Sendable {
                 let bytes = try await upstream.body.collect(upTo: Self.maxUpstreamBody)
                 succeeded(provider, since: attemptStart, exchange: &exchange)
                 return complete(upstream, body: bytes, exchange: exchange)
+            } catch UpstreamError.busy {
+                // The operator's connection cap is full: the provider is healthy, so this is no
+                // failure for routing; another provider of the model may still have room.
+                metrics.recordPoolBusy(provider: provider.name, reason: "pool_wait")
+                exchange.upstreamWait += ContinuousClock.now - attemptStart
+                lastProblem = "\(provider.name) has no free connection"
+                busy = true
+                timedOut = false
+            } catch UpstreamError.outOfFileDescriptors {
+                metrics.recordPoolBusy(provider: provider.name, reason: "file_descriptors")
+                exchange.upstreamWait += ContinuousClock.now - attemptStart
+                logger.error(
+                    "out of file descriptors opening a provider connection",
+                    metadata: ["provider": "\(provider.name)", "open_files_limit": "\(OpenFileLimit.current()?.description ?? "?")"])
+                lastProblem = "the gateway has no free file descriptor"
+                busy = true
+                timedOut = false
+            } catch is CancellationError {
+                throw CancellationError()  // the client left while the request waited: not the provider's doing
             } catch UpstreamError.timeout {
                 failed(provider, outcome: "timeout", since: attemptStart, exchange: &exchange)
                 lastProblem = "\(provider.name) timed out"
                 timedOut = true
+                busy = false
             } catch {
                 failed(provider, outcome: "error", since: attemptStart, exchange: &exchange)
                 lastProblem = "\(provider.name) could not be reached"
                 timedOut = false
+                busy = false
                 logger.warning(
                     "upstream call failed",
                     metadata: ["request.id": "\(exchange.record.requestID)", "provider": "\(provider.name)", "error": "\(error)"])
             }
         }
         let message = "No provider could answer for model '\(probe.model)' after \(exchange.record.attempts) attempt(s); last: \(lastProblem)."
+        if busy { throw OpenAIError.upstreamBusy(message) }
         throw timedOut ? OpenAIError.upstreamTimeout(message) : OpenAIError.upstreamFailed(message)
     }
 
@@ -183,6 +208,8 @@ struct ProxyHandler: Sendable {
                     try await writer.write(chunk)
                 }
                 try await writer.finish(nil)
+                // The connection lease (pool accounting, the per-host slot) lives until here.
+                withExtendedLifetime(upstream.lease) {}
                 finish(exchange, status: status, usage: UsageExtractor.extract(tail.bytes))
             } catch {
                 // 499: the client closed the request (nginx's convention); the audit keeps partial usage.
