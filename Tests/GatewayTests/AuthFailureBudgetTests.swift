@@ -1,6 +1,7 @@
 import Logging
 import Testing
 import TokenProtocol
+import TokenRuntime
 
 @testable import Gateway
 

@@ -120,4 +120,34 @@ import TokenProtocol
             #expect(proxyItself.status == 401, "\(proxyItself)")
         }
     }
+
+    /// The runtime's own credentials: wrong introspection secrets from one address spend that
+    /// address's budget (then even the right secret gets 429 there), while the gateway, calling
+    /// from another address, keeps introspecting new tokens.
+    @Test func wrongRuntimeCredentialsFromOneAddressDoNotLockOutTheGateway() async throws {
+        try await TestStack.run { stack in
+            async let runtimeStart = stack.tokenRuntime(environment: ["TOKEN_RUNTIME_AUTH_FAILURE_LIMIT": String(Self.limit)])
+            async let upstreamStart = stack.mockUpstream()
+            let (runtime, upstream) = try await (runtimeStart, upstreamStart)
+            let gateway = try await stack.gateway(
+                runtime: runtime, providers: [ProviderEntry(name: "mock", port: upstream.port)],
+                environment: ["GATEWAY_REVOCATION_STREAM": "off"])
+            func introspect(secret: String) async throws -> RawConnection.Outcome {
+                try await RawConnection.request(
+                    port: runtime.port, path: "/v1/introspect",
+                    headers: [("Authorization", "Bearer \(secret)"), ("Content-Type", "application/x-www-form-urlencoded")],
+                    body: "token=\(TokenFormat.generate())", source: "127.0.0.7")
+            }
+            var statuses: [Int] = []
+            for attempt in 0..<Self.limit { statuses.append(try await introspect(secret: "guess-\(attempt)-0123456789").status ?? 0) }
+            let rightSecret = try await introspect(secret: TestStack.introspectionSecret)
+            #expect(statuses == Array(repeating: 401, count: Self.limit))
+            #expect(rightSecret.status == 429, "\(rightSecret)")
+            #expect(Self.header("Retry-After", rightSecret) != nil, "\(rightSecret)")
+            // The gateway (another address) introspects a token it has never seen.
+            let fresh = try await runtime.issue(subject: "after-the-guessing").token
+            let answer = try await gateway.chat(fresh)
+            #expect(answer.status == 200, stack.logs("\(answer)"))
+        }
+    }
 }

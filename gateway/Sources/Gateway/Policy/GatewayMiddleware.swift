@@ -1,6 +1,7 @@
 import HTTPTypes
 import Hummingbird
 import Synchronization
+import TokenRuntime
 
 /// The outermost middleware: CORS (preflight answered here, before auth), the request id (kept from
 /// the client or generated, returned on every response), the client address (behind trusted
@@ -82,9 +83,4 @@ final class RequestIDGenerator: Sendable {
     func next() -> String {
         prefix + "_" + String(counter.add(1, ordering: .relaxed).newValue, radix: 16)
     }
-}
-
-extension HTTPField.Name {
-    static let xForwardedFor = Self("X-Forwarded-For")!
-    static let forwarded = Self("Forwarded")!
 }

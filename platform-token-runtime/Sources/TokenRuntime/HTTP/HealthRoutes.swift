@@ -7,7 +7,7 @@ struct HealthRoutes: Sendable {
     let metrics: RuntimeMetrics
     let readiness: @Sendable () async -> Bool
 
-    func register(on router: Router<BasicRequestContext>) {
+    func register(on router: Router<RuntimeRequestContext>) {
         // Encoded once: the answers never change (a response's body can be written any number of times).
         let healthy = JSONBody.response(.ok, ["status": "ok"])
         router.get("/healthz") { _, _ in healthy }

@@ -1,10 +1,12 @@
+import HTTPTypes
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Darwin)
     import Darwin
 #endif
 
-/// `GATEWAY_TRUSTED_PROXIES`: the proxies (load balancers) whose `X-Forwarded-For` or `Forwarded`
+/// `GATEWAY_TRUSTED_PROXIES` and `TOKEN_RUNTIME_TRUSTED_PROXIES`: the proxies (load balancers) whose `X-Forwarded-For` or `Forwarded`
 /// header names the real client. A request from any other peer is attributed to the peer itself,
 /// whatever headers it sends.
 public struct TrustedProxies: Sendable, Equatable {
@@ -104,7 +106,7 @@ public struct TrustedProxies: Sendable, Equatable {
 
     /// An address as written in a header (`1.2.3.4`, `1.2.3.4:5678`, `"[2001:db8::1]:4711"`,
     /// `2001:db8::1`) in canonical text form; nil when it is not an IP address.
-    static func normalizedAddress(_ text: Substring) -> String? {
+    public static func normalizedAddress(_ text: Substring) -> String? {
         var value = text
         if value.hasPrefix("\""), value.hasSuffix("\""), value.count >= 2 { value = value.dropFirst().dropLast() }
         if value.hasPrefix("["), let close = value.firstIndex(of: "]") {
@@ -150,4 +152,10 @@ enum IPAddressBytes {
         let ok = bytes.withUnsafeBytes { raw in inet_ntop(family, raw.baseAddress, &buffer, socklen_t(buffer.count)) != nil }
         return ok ? String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self) : "?"
     }
+}
+
+extension HTTPField.Name {
+    /// The forwarding headers ``TrustedProxies`` reads.
+    public static let xForwardedFor = Self("X-Forwarded-For")!
+    public static let forwarded = Self("Forwarded")!
 }

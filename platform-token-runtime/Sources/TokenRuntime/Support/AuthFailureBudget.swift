@@ -2,12 +2,14 @@ import Logging
 import Synchronization
 import TokenProtocol
 
-/// A per-client-address budget of failed authentications (`GATEWAY_AUTH_FAILURE_LIMIT` per
-/// minute): a token bucket per address, charged one token per unknown, revoked, expired or
-/// malformed token. While an address's bucket is empty, its requests with tokens the cache does
-/// not already know as active are refused (429) before any introspection, so a flood of forged
-/// tokens costs the token runtime nothing. Tokens cached as active are never checked here, so an
-/// office behind one NAT address is not locked out by one bad script.
+/// A per-client-address budget of failed authentications (`GATEWAY_AUTH_FAILURE_LIMIT` and
+/// `TOKEN_RUNTIME_AUTH_FAILURE_LIMIT` per minute): a token bucket per address, charged one token
+/// per failure. In the gateway a failure is an unknown, revoked, expired or malformed token, and
+/// while an address's bucket is empty its requests with tokens the cache does not already know as
+/// active are refused (429) before any introspection, so a flood of forged tokens costs the token
+/// runtime nothing; tokens cached as active are never checked, so an office behind one NAT address
+/// is not locked out by one bad script. In the runtime a failure is a wrong admin key or
+/// introspection secret, and an address over budget gets 429 without its credential being compared.
 ///
 /// Bounded memory: only addresses that failed are tracked, at most `maxAddresses` of them (least
 /// recently failed forgotten first, about 100 bytes each); an address whose bucket has refilled
@@ -31,6 +33,9 @@ public final class AuthFailureBudget: Sendable {
     let clock: any WallClock
     let logger: Logger
     private let state: Mutex<State>
+    /// Addresses tracked, readable without the lock: while nobody has failed (the normal case),
+    /// ``retryAfter(_:)`` is one atomic load, so callers may ask on every request.
+    private let tracked = Atomic<Int>(0)
 
     public static let defaultMaxAddresses = 65_536
     /// At most one warning per address per minute, and 20 a minute in all.
@@ -55,6 +60,7 @@ public final class AuthFailureBudget: Sendable {
 
     /// nil while `address` may still try; otherwise the seconds until it may try once more.
     public func retryAfter(_ address: String) -> Double? {
+        guard tracked.load(ordering: .relaxed) > 0 else { return nil }
         let now = clock.now()
         return state.withLock { state in
             guard let entry = state.addresses.peek(address) else { return nil }
@@ -83,6 +89,7 @@ public final class AuthFailureBudget: Sendable {
                 }
             }
             state.addresses.set(address, entry)
+            tracked.store(state.addresses.count, ordering: .relaxed)
             return warn
         }
         if let warning {
@@ -103,12 +110,16 @@ public final class AuthFailureBudget: Sendable {
     }
 
     /// Addresses tracked now.
-    public var trackedAddresses: Int { state.withLock { $0.addresses.count } }
+    public var trackedAddresses: Int { tracked.load(ordering: .relaxed) }
 
     /// Forgets addresses whose bucket is full again; returns how many.
     @discardableResult
     public func sweep() -> Int {
         let now = clock.now()
-        return state.withLock { state in state.addresses.removeAll { $0.bucket.isFull(now: now) } }
+        return state.withLock { state in
+            let removed = state.addresses.removeAll { $0.bucket.isFull(now: now) }
+            tracked.store(state.addresses.count, ordering: .relaxed)
+            return removed
+        }
     }
 }
