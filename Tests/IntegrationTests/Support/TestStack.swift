@@ -119,12 +119,14 @@ final class TestStack: Sendable {
 
     func mockUpstream(
         _ name: String = "mock-upstream", models: [String] = ["mock-echo"], chunkDelay: String? = nil, delay: String? = nil,
-        failStatus: Int? = nil
+        failStatus: Int? = nil, failHeaders: [String] = [], streamCutAfter: Int? = nil
     ) async throws -> MockUpstream {
         var options = ["--models", models.joined(separator: ",")]
         if let chunkDelay { options += ["--chunk-delay", chunkDelay] }
         if let delay { options += ["--delay", delay] }
         if let failStatus { options += ["--fail-status", String(failStatus)] }
+        for header in failHeaders { options += ["--fail-header", header] }
+        if let streamCutAfter { options += ["--stream-cut-after", String(streamCutAfter)] }
         let (process, port) = try await startServer(
             name, executable: Executables.gateway, readyPath: "/healthz",
             arguments: { ["mock-upstream", "--host", "127.0.0.1", "--port", String($0)] + options },
@@ -193,6 +195,15 @@ struct MockUpstream: Sendable {
     let name: String
     let port: Int
     let process: ManagedProcess
+
+    /// The completion, completions and embeddings requests it has received (`GET /mock/requests`).
+    func requests() async throws -> Int {
+        let answer = try await HTTP.send(.GET, "http://127.0.0.1:\(port)/mock/requests")
+        guard answer.status == 200, let count = answer.json["requests"] as? Int else {
+            throw HarnessError("\(name): /mock/requests answered \(answer)")
+        }
+        return count
+    }
 }
 
 /// An entry of the gateway's providers file: an `openai` provider at 127.0.0.1:port.

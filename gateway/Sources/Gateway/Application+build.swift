@@ -156,7 +156,8 @@ public struct GatewayApplication: Sendable {
         let proxy = ProxyHandler(
             authenticator: authenticator, registry: registry, rateLimiter: rateLimiter,
             defaultLimits: .init(requestsPerMinute: configuration.rateLimitRPM, tokensPerMinute: configuration.rateLimitTPM),
-            audit: audit, metrics: metrics, maxBodyBytes: configuration.maxBodyBytes, clock: SystemWallClock(), logger: logger)
+            audit: audit, metrics: metrics, maxBodyBytes: configuration.maxBodyBytes, clock: SystemWallClock(),
+            fallback: configuration.fallback, logger: logger)
         let models = ModelsHandler(authenticator: authenticator, registry: registry)
         for prefix in ["/v1", "/api/v1"] {
             router.post("\(prefix)/chat/completions") { request, context in
@@ -172,7 +173,8 @@ public struct GatewayApplication: Sendable {
         }
         let probe = runtimeHTTPClient.map { HealthRoutes.runtimeProbe(baseURL: configuration.tokenRuntimeURL, client: $0) }
         HealthRoutes(
-            metrics: metrics, cache: cache, authFailures: authFailures, audit: audit, runtimeProbe: probe, revocations: revocations
+            metrics: metrics, cache: cache, authFailures: authFailures, audit: audit, runtimeProbe: probe, revocations: revocations,
+            providers: registry
         ).register(on: router)
         return router
     }

@@ -20,6 +20,8 @@ public struct GatewayConfiguration: Sendable {
     public var devTokens: [String]
     public var providers: [ProviderConfig]
     public var routing: RoutingStrategyKind
+    /// Which provider answers move a request to the next provider, and how many it tries.
+    public var fallback: FallbackPolicy
     public var encryptionKey: [UInt8]
     public var cors: CORSPolicy
     public var rateLimitRPM: Int
@@ -119,6 +121,7 @@ public struct GatewayConfiguration: Sendable {
             devTokens: devTokens,
             providers: providers,
             routing: routing,
+            fallback: FallbackPolicy.load(from: &env),
             encryptionKey: key,
             cors: cors,
             rateLimitRPM: env.int("GATEWAY_RATE_LIMIT_RPM", default: 0, range: 0...100_000_000),

@@ -123,6 +123,30 @@ public struct OpenAIError: HTTPResponseError, Sendable {
         OpenAIError(.gatewayTimeout, message, type: "api_error", code: "upstream_timeout")
     }
 
+    /// Every provider of the model refused with its own rate limit.
+    static func providersRateLimited(_ model: String, retryAfter: Int) -> OpenAIError {
+        OpenAIError(
+            .tooManyRequests,
+            "Every provider of model '\(model)' is rate limited at the moment. Please try again in \(retryAfter)s.",
+            type: "requests", code: "rate_limit_exceeded", headers: [.retryAfter: String(retryAfter)])
+    }
+
+    /// Every provider of the model rejected the gateway's own API key. The providers' messages are
+    /// never passed on: they can quote part of the key.
+    static func upstreamCredentialsRejected(_ model: String, providers: [String]) -> OpenAIError {
+        OpenAIError(
+            .badGateway,
+            "The providers of model '\(model)' (\(providers.joined(separator: ", "))) rejected the gateway's credentials; the gateway's operator must fix the provider API keys.",
+            type: "api_error", code: "upstream_credentials_rejected")
+    }
+
+    /// Sent as the last server-sent event when the provider fails after the stream has begun.
+    static func upstreamStreamFailed(_ provider: String) -> OpenAIError {
+        OpenAIError(
+            .badGateway, "The provider \(provider) failed in the middle of the stream; the answer is incomplete.", type: "api_error",
+            code: "upstream_stream_error")
+    }
+
     /// Any error thrown below the HTTP edge, in the envelope.
     static func from(_ error: any Error) -> OpenAIError {
         switch error {

@@ -30,6 +30,9 @@ public struct OpenAIProviderClient: ProviderClient {
     static let passedHeaders: [(String, HTTPField.Name)] = [
         ("content-type", .contentType), ("openai-processing-ms", HTTPField.Name("openai-processing-ms")!),
         ("openai-version", HTTPField.Name("openai-version")!),
+        // Rate-limit hints for the gateway's fallback (RateLimitHint); not passed to clients.
+        ("retry-after", .retryAfter), ("retry-after-ms", HTTPField.Name("retry-after-ms")!),
+        ("x-ratelimit-reset-requests", HTTPField.Name("x-ratelimit-reset-requests")!),
     ]
 
     public func send(_ request: UpstreamRequest) async throws -> UpstreamResponse {
