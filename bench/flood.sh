@@ -12,68 +12,38 @@
 # Prints a markdown section. Env: DURATION (10s), SCRATCH (.build-release), SKIP_BUILD=1.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-if ! command -v swift >/dev/null 2>&1 && [ -x /opt/swift/usr/bin/swift ]; then export PATH=/opt/swift/usr/bin:$PATH; fi
 DURATION=${DURATION:-10s}
-SCRATCH=${SCRATCH:-.build-release}
 log() { echo "flood.sh: $*" >&2; }
 
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && ! command -v wrk >/dev/null 2>&1; then
     apt-get update -qq && apt-get install -y -qq wrk >/dev/null
 fi
-if [ "${SKIP_BUILD:-0}" != 1 ]; then
-    log "building release binaries"
-    swift build -c release --scratch-path "$SCRATCH" --product gateway >/dev/null
-    swift build -c release --scratch-path "$SCRATCH" --product platform-token-runtime >/dev/null
-fi
-bin=$(swift build -c release --scratch-path "$SCRATCH" --show-bin-path)
-
-work=$(mktemp -d)
-pids=()
-cleanup() {
-    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-    wait 2>/dev/null || true
-    rm -rf "$work"
-}
-trap cleanup EXIT INT TERM
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
-wait_ready() { for _ in $(seq 1 200); do curl -fsS "$1" >/dev/null 2>&1 && return 0; sleep 0.05; done; log "not ready: $1"; exit 1; }
+source bench/lib.sh
 seconds() { python3 -c "import sys; t=sys.argv[1]; print(float(t[:-1]) if t.endswith('s') else float(t))" "$1"; }
 
-UP=$(free_port); RT=$(free_port)
-ADMIN=bench-admin-key-0123456789
-SECRET=bench-introspection-secret-0123
+UP=$(free_port)
 python3 bench/forged_tokens.py 50000 > "$work/forged.txt"
 
 "$bin/gateway" mock-upstream --port "$UP" --models mock-echo --canned >/dev/null 2>&1 &
 pids+=($!)
 wait_ready "http://127.0.0.1:$UP/healthz"
-TOKEN_RUNTIME_ENV=dev TOKEN_RUNTIME_ADMIN_KEY=$ADMIN TOKEN_RUNTIME_INTROSPECTION_SECRET=$SECRET TOKEN_RUNTIME_PORT=$RT \
-    TOKEN_RUNTIME_LOG_LEVEL=error "$bin/platform-token-runtime" serve >/dev/null 2>&1 &
-pids+=($!)
-wait_ready "http://127.0.0.1:$RT/readyz"
-echo "{\"providers\":[{\"name\":\"up\",\"type\":\"openai\",\"base_url\":\"http://127.0.0.1:$UP\",\"models\":[\"mock-echo\"]}]}" > "$work/providers.json"
-TOKEN=$(curl -fsS -X POST "http://127.0.0.1:$RT/v1/tokens" -H "Authorization: Bearer $ADMIN" -H 'Content-Type: application/json' \
-    -d '{"subject":"bench"}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')
+start_runtime
+write_providers "$UP"
+issue_token
 export BENCH_TOKEN=$TOKEN BENCH_STREAM=false FLOOD_TOKENS="$work/forged.txt"
 
 introspections() { curl -fsS "http://127.0.0.1:$RT/metrics" | awk '/^token_runtime_introspections_total/ {s+=$2} END {print s+0}'; }
 field() { echo "$1" | tr ' ' '\n' | grep "^$2=" | cut -d= -f2; }
 
-start_gateway() {  # extra env assignments...
-    GW=$(free_port)
-    env GATEWAY_ENV=dev GATEWAY_HOST=127.0.0.1 GATEWAY_PORT=$GW GATEWAY_TOKEN_RUNTIME_URL="http://127.0.0.1:$RT" \
-        GATEWAY_TOKEN_RUNTIME_SECRET=$SECRET GATEWAY_PROVIDERS_FILE="$work/providers.json" GATEWAY_LOG_LEVEL=error \
-        GATEWAY_TRUSTED_PROXIES=127.0.0.1 "$@" "$bin/gateway" serve >/dev/null 2>&1 &
-    GATEWAY_PID=$!
-    pids+=($GATEWAY_PID)
-    wait_ready "http://127.0.0.1:$GW/healthz"
+start_defended_gateway() {  # extra VAR=value settings; the flood's X-Forwarded-For is honoured from 127.0.0.1
+    start_gateway GATEWAY_TRUSTED_PROXIES=127.0.0.1 "$@"
     curl -fsS "http://127.0.0.1:$GW/v1/models" -H "Authorization: Bearer $TOKEN" >/dev/null  # the token cached
 }
 legit() { wrk -t2 -c16 -d"$DURATION" --latency -s bench/chat.lua "http://127.0.0.1:$GW/v1/chat/completions" 2>&1 | grep '^RESULT'; }
 
 rows=()
 for defences in on off; do
-    if [ $defences = on ]; then start_gateway; else start_gateway GATEWAY_AUTH_FAILURE_LIMIT=0 GATEWAY_TOKEN_RUNTIME_MAX_MISS_RATE=0; fi
+    if [ $defences = on ]; then start_defended_gateway; else start_defended_gateway GATEWAY_AUTH_FAILURE_LIMIT=0 GATEWAY_TOKEN_RUNTIME_MAX_MISS_RATE=0; fi
     wrk -t2 -c16 -d2s -s bench/chat.lua "http://127.0.0.1:$GW/v1/chat/completions" >/dev/null 2>&1 || true
     log "defences $defences: legitimate alone"
     alone=$(legit)

@@ -116,6 +116,14 @@ import TokenRuntime
             proxies.clientAddress(peer: "10.0.0.5", forwardedFor: nil, forwarded: #"for="[2001:dead::17]:4711""#) == "2001:dead::17")
     }
 
+    @Test func anInvalidListNamesItsVariable() {
+        var env = EnvironmentReader(["GATEWAY_TRUSTED_PROXIES": "10.0.0.0/8,bogus"])
+        let proxies = TrustedProxies.load("GATEWAY_TRUSTED_PROXIES", from: &env)
+        #expect(env.errors.map(\.variable) == ["GATEWAY_TRUSTED_PROXIES"])
+        #expect(env.errors.first?.message.contains("\"bogus\"") == true)
+        #expect(proxies.networks.count == 1)
+    }
+
     @Test func anUntrustedPeerIsTheClientWhateverItForwards() {
         #expect(Self.proxies.clientAddress(peer: "203.0.113.50", forwardedFor: "1.2.3.4", forwarded: "for=5.6.7.8") == "203.0.113.50")
         #expect(TrustedProxies().clientAddress(peer: "10.0.0.5", forwardedFor: "1.2.3.4", forwarded: nil) == "10.0.0.5")

@@ -35,6 +35,19 @@ import TokenProtocol
         return nil
     }
 
+    /// A runtime, a mock provider and a gateway (revocation stream off: these tests count introspections).
+    static func start(
+        _ stack: TestStack, gateway gatewayEnvironment: [String: String] = [:], runtime runtimeEnvironment: [String: String] = [:]
+    ) async throws -> (TokenRuntime, GatewayProcess) {
+        async let runtimeStart = stack.tokenRuntime(environment: runtimeEnvironment)
+        async let upstreamStart = stack.mockUpstream()
+        let (runtime, upstream) = try await (runtimeStart, upstreamStart)
+        let gateway = try await stack.gateway(
+            runtime: runtime, providers: [ProviderEntry(name: "mock", port: upstream.port)],
+            environment: gatewayEnvironment.merging(["GATEWAY_REVOCATION_STREAM": "off"]) { old, _ in old })
+        return (runtime, gateway)
+    }
+
     static func introspections(_ runtime: TokenRuntime) async throws -> Double {
         let text = try await HTTP.send(.GET, runtime.baseURL + "/metrics").body
         return text.split(separator: "\n").filter { $0.hasPrefix("token_runtime_introspections_total") }
@@ -43,12 +56,7 @@ import TokenProtocol
 
     @Test func aFloodFromOneAddressIsShedWhileOtherAddressesAreServed() async throws {
         try await TestStack.run { stack in
-            async let runtimeStart = stack.tokenRuntime()
-            async let upstreamStart = stack.mockUpstream()
-            let (runtime, upstream) = try await (runtimeStart, upstreamStart)
-            let gateway = try await stack.gateway(
-                runtime: runtime, providers: [ProviderEntry(name: "mock", port: upstream.port)],
-                environment: ["GATEWAY_AUTH_FAILURE_LIMIT": String(Self.limit), "GATEWAY_REVOCATION_STREAM": "off"])
+            let (runtime, gateway) = try await Self.start(stack, gateway: ["GATEWAY_AUTH_FAILURE_LIMIT": String(Self.limit)])
             let valid = try await runtime.issue(subject: "legitimate").token
             let first = try await Self.chat(gateway, token: valid, from: "127.0.0.2")
             #expect(first.status == 200, "\(first)")
@@ -94,15 +102,8 @@ import TokenProtocol
     /// an untrusted peer is ignored.
     @Test func forwardedAddressesAreChargedOnlyFromTrustedProxies() async throws {
         try await TestStack.run { stack in
-            async let runtimeStart = stack.tokenRuntime()
-            async let upstreamStart = stack.mockUpstream()
-            let (runtime, upstream) = try await (runtimeStart, upstreamStart)
-            let gateway = try await stack.gateway(
-                runtime: runtime, providers: [ProviderEntry(name: "mock", port: upstream.port)],
-                environment: [
-                    "GATEWAY_AUTH_FAILURE_LIMIT": String(Self.limit), "GATEWAY_TRUSTED_PROXIES": "127.0.0.5",
-                    "GATEWAY_REVOCATION_STREAM": "off",
-                ])
+            let (_, gateway) = try await Self.start(
+                stack, gateway: ["GATEWAY_AUTH_FAILURE_LIMIT": String(Self.limit), "GATEWAY_TRUSTED_PROXIES": "127.0.0.5"])
             var statuses: [Int] = []
             for _ in 0..<(Self.limit + 3) {
                 statuses.append(
@@ -126,12 +127,7 @@ import TokenProtocol
     /// from another address, keeps introspecting new tokens.
     @Test func wrongRuntimeCredentialsFromOneAddressDoNotLockOutTheGateway() async throws {
         try await TestStack.run { stack in
-            async let runtimeStart = stack.tokenRuntime(environment: ["TOKEN_RUNTIME_AUTH_FAILURE_LIMIT": String(Self.limit)])
-            async let upstreamStart = stack.mockUpstream()
-            let (runtime, upstream) = try await (runtimeStart, upstreamStart)
-            let gateway = try await stack.gateway(
-                runtime: runtime, providers: [ProviderEntry(name: "mock", port: upstream.port)],
-                environment: ["GATEWAY_REVOCATION_STREAM": "off"])
+            let (runtime, gateway) = try await Self.start(stack, runtime: ["TOKEN_RUNTIME_AUTH_FAILURE_LIMIT": String(Self.limit)])
             func introspect(secret: String) async throws -> RawConnection.Outcome {
                 try await RawConnection.request(
                     port: runtime.port, path: "/v1/introspect",

@@ -116,15 +116,7 @@ public struct RuntimeConfiguration: Sendable {
         configuration.eventHistory = env.int("TOKEN_RUNTIME_EVENT_HISTORY", default: 10_000, range: 1...10_000_000)
         configuration.eventHeartbeat = env.duration("TOKEN_RUNTIME_EVENT_HEARTBEAT", default: .seconds(5))
         configuration.authFailureLimit = env.int("TOKEN_RUNTIME_AUTH_FAILURE_LIMIT", default: 120, range: 0...1_000_000)
-        if let text = env.raw("TOKEN_RUNTIME_TRUSTED_PROXIES") {
-            let (parsed, invalid) = TrustedProxies.parse(text)
-            if !invalid.isEmpty {
-                env.fail(
-                    "TOKEN_RUNTIME_TRUSTED_PROXIES",
-                    "not an IP address or CIDR block: \(invalid.map { "\"\($0)\"" }.joined(separator: ", ")) (e.g. 10.0.0.0/8,192.168.1.7)")
-            }
-            configuration.trustedProxies = parsed
-        }
+        configuration.trustedProxies = TrustedProxies.load("TOKEN_RUNTIME_TRUSTED_PROXIES", from: &env)
         try env.validate()
         return configuration
     }

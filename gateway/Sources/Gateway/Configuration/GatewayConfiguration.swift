@@ -97,16 +97,7 @@ public struct GatewayConfiguration: Sendable {
             }
         }
 
-        var trustedProxies = TrustedProxies()
-        if let text = env.raw("GATEWAY_TRUSTED_PROXIES") {
-            let (parsed, invalid) = TrustedProxies.parse(text)
-            if !invalid.isEmpty {
-                env.fail(
-                    "GATEWAY_TRUSTED_PROXIES",
-                    "not an IP address or CIDR block: \(invalid.map { "\"\($0)\"" }.joined(separator: ", ")) (e.g. 10.0.0.0/8,192.168.1.7)")
-            }
-            trustedProxies = parsed
-        }
+        let trustedProxies = TrustedProxies.load("GATEWAY_TRUSTED_PROXIES", from: &env)
 
         let configuration = GatewayConfiguration(
             environment: name,

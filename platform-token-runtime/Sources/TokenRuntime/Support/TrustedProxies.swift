@@ -1,4 +1,5 @@
 import HTTPTypes
+import TokenProtocol
 
 #if canImport(Glibc)
     import Glibc
@@ -59,6 +60,18 @@ public struct TrustedProxies: Sendable, Equatable {
             if let network = Network(trimmed) { networks.append(network) } else { invalid.append(String(trimmed)) }
         }
         return (TrustedProxies(networks), invalid)
+    }
+
+    /// Reads `variable` (unset: no trusted proxies); invalid entries are an error naming it.
+    public static func load(_ variable: String, from env: inout EnvironmentReader) -> TrustedProxies {
+        guard let text = env.raw(variable) else { return TrustedProxies() }
+        let (parsed, invalid) = parse(text)
+        if !invalid.isEmpty {
+            env.fail(
+                variable,
+                "not an IP address or CIDR block: \(invalid.map { "\"\($0)\"" }.joined(separator: ", ")) (e.g. 10.0.0.0/8,192.168.1.7)")
+        }
+        return parsed
     }
 
     public var isEmpty: Bool { networks.isEmpty }
