@@ -1,15 +1,16 @@
 # Shared by the bench scripts (source it after `cd` to the repository root): release binaries in
 # $bin, a scratch folder $work and the processes in $pids, both cleaned up on exit, free ports
-# and readiness polling. Env: SCRATCH (.build-release), SKIP_BUILD=1. Needs `log` defined first.
+# and readiness polling. Env: SCRATCH (.build-release), SKIP_BUILD=1, BIN (binaries built elsewhere).
+# Needs `log` defined first.
 if ! command -v swift >/dev/null 2>&1 && [ -x /opt/swift/usr/bin/swift ]; then export PATH=/opt/swift/usr/bin:$PATH; fi
 SCRATCH=${SCRATCH:-.build-release}
 
-if [ "${SKIP_BUILD:-0}" != 1 ]; then
+if [ "${SKIP_BUILD:-0}" != 1 ] && [ -z "${BIN:-}" ]; then
     log "building release binaries"
     swift build -c release --scratch-path "$SCRATCH" --product gateway >/dev/null
     swift build -c release --scratch-path "$SCRATCH" --product platform-token-runtime >/dev/null
 fi
-bin=$(swift build -c release --scratch-path "$SCRATCH" --show-bin-path)
+bin=${BIN:-$(swift build -c release --scratch-path "$SCRATCH" --show-bin-path)}
 
 work=$(mktemp -d)
 pids=()

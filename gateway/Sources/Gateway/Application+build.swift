@@ -183,7 +183,9 @@ public struct GatewayApplication: Sendable {
     public func buildApplication() -> some ApplicationProtocol {
         Application(
             router: buildRouter(),
-            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "lijiaoqiao-gateway"),
+            configuration: .init(
+                address: .hostname(configuration.host, port: configuration.port), serverName: "lijiaoqiao-gateway",
+                backlog: ListenBacklog.connections),
             services: backgroundServices,
             logger: logger)
     }

@@ -1,4 +1,5 @@
 import Hummingbird
+import TokenRuntime
 import Logging
 import NIOCore
 import Synchronization
@@ -107,7 +108,7 @@ public struct MockUpstreamServer: Sendable {
 
     public func buildApplication(host: String, port: Int, logger: Logger) -> some ApplicationProtocol {
         Application(
-            router: buildRouter(), configuration: .init(address: .hostname(host, port: port), serverName: "mock-upstream"),
+            router: buildRouter(), configuration: .init(address: .hostname(host, port: port), serverName: "mock-upstream", backlog: ListenBacklog.connections),
             logger: logger)
     }
 }

@@ -77,7 +77,8 @@ public struct RuntimeApplication: Sendable {
             router: buildRouter(readiness: readiness),
             configuration: .init(
                 address: .hostname(configuration.host, port: configuration.port),
-                serverName: "platform-token-runtime"
+                serverName: "platform-token-runtime",
+                backlog: ListenBacklog.connections
             ),
             logger: logger
         )
