@@ -19,7 +19,7 @@ if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && ! command -v wrk 
     apt-get update -qq && apt-get install -y -qq wrk >/dev/null
 fi
 source bench/lib.sh
-seconds() { python3 -c "import sys; t=sys.argv[1]; print(float(t[:-1]) if t.endswith('s') else float(t))" "$1"; }
+seconds() { python3 -c "import sys; t=sys.argv[1]; print(int(float(t[:-1]) if t.endswith(\"s\") else float(t)))" "$1"; }
 
 UP=$(free_port)
 python3 bench/forged_tokens.py 50000 > "$work/forged.txt"
@@ -51,7 +51,7 @@ for defences in on off; do
         forwarded=198.51.100.7
         [ $kind = distributed ] && forwarded=random
         log "defences $defences: $kind flood"
-        flood_seconds=$(python3 -c "print($(seconds "$DURATION") + 4)")
+        flood_seconds=$(( $(seconds "$DURATION") + 4 ))
         FLOOD_FORWARDED_FOR=$forwarded wrk -t1 -c32 -d"${flood_seconds}s" -s bench/flood.lua \
             "http://127.0.0.1:$GW/v1/chat/completions" > "$work/flood.txt" 2>&1 &
         flood_pid=$!

@@ -24,6 +24,22 @@ import TokenRuntime
         #expect(budget.addressesOverBudget() == 0)
     }
 
+    /// Attempts in flight at once cannot overdraw the budget: once an address has failed, each
+    /// attempt reserves a failure's worth before its check, and a success gives it back.
+    @Test func concurrentAttemptsReserveTheirFailureUpFront() {
+        let clock = ManualWallClock()
+        let budget = AuthFailureBudget(failuresPerMinute: 3, clock: clock)
+        #expect(budget.admit("192.0.2.9") == .unreserved, "an address that never failed is not tracked")
+        budget.settle("192.0.2.9", .unreserved, failed: true, reason: "unknown")  // 2 left
+        let inFlight = (0..<5).map { _ in budget.admit("192.0.2.9") }
+        #expect(inFlight.filter { $0 == .reserved }.count == 2)
+        #expect(inFlight.filter { if case .refused = $0 { true } else { false } }.count == 3)
+        budget.settle("192.0.2.9", .reserved, failed: false, reason: "")  // a valid token: given back
+        budget.settle("192.0.2.9", .reserved, failed: true, reason: "unknown")  // already taken: not charged again
+        #expect(budget.admit("192.0.2.9") == .reserved)
+        #expect(budget.admit("192.0.2.9") != .reserved)
+    }
+
     @Test func refilledAddressesAreForgottenBySweep() {
         let clock = ManualWallClock()
         let budget = AuthFailureBudget(failuresPerMinute: 60, clock: clock)

@@ -37,9 +37,17 @@ struct RequestAuthenticator: Sendable {
         if case .cached(.active(let claims)) = known { return claims }
 
         let budgetKey = clientAddress.map { TrustedProxies.normalizedAddress(Substring($0)) ?? $0 }
-        if let failures, let budgetKey, let wait = failures.retryAfter(budgetKey) {
-            metrics.shedByAddress.increment()
-            throw OpenAIError.tooManyFailedAuthentications(retryAfter: wait)
+        var admission = AuthFailureBudget.Admission.unreserved
+        if let failures, let budgetKey {
+            admission = failures.admit(budgetKey)
+            if case .refused(let wait) = admission {
+                metrics.shedByAddress.increment()
+                throw OpenAIError.tooManyFailedAuthentications(retryAfter: wait)
+            }
+        }
+        /// Every way out below settles the admission: failures charged, a reservation given back otherwise.
+        func settle(failed: Bool, reason: String = "") {
+            if let failures, let budgetKey { failures.settle(budgetKey, admission, failed: failed, reason: reason) }
         }
         let verdict: TokenVerdict
         switch known {
@@ -47,6 +55,7 @@ struct RequestAuthenticator: Sendable {
         case .cached(let cached): verdict = cached
         case .notKnown:
             if let missRate, let wait = missRate.admit() {
+                settle(failed: false)
                 metrics.shedByMissRate.increment()
                 throw OpenAIError.introspectionRateLimited(retryAfter: wait)
             }
@@ -54,17 +63,19 @@ struct RequestAuthenticator: Sendable {
         }
         switch verdict {
         case .active(let claims):
+            settle(failed: false)
             return claims
         case .inactive(let status):
             let reason = known == .malformed ? "malformed" : status == .expired ? "expired" : status == .revoked ? "revoked" : "unknown"
             metrics.failed(reason)
-            if let failures, let budgetKey { failures.charge(budgetKey, reason: reason) }
+            settle(failed: true, reason: reason)
             switch status {
             case .expired: throw OpenAIError.invalidToken("The API key has expired.")
             case .revoked: throw OpenAIError.invalidToken("The API key has been revoked.")
             default: throw OpenAIError.invalidToken("Incorrect API key provided.")
             }
         case .unavailable:
+            settle(failed: false)
             throw OpenAIError.tokenRuntimeUnavailable
         }
     }

@@ -18,9 +18,10 @@ struct CallerAuthentication: Sendable {
     enum Caller { case admin, introspector }
 
     func requireAdmin(_ request: Request, context: RuntimeRequestContext) throws {
-        try checkBudget(context)
-        guard let presented = Self.bearer(request), ConstantTime.equals(presented, adminKey) else {
-            charge(context, credential: "admin_key")
+        let admission = try admit(context)
+        let valid = Self.bearer(request).map { ConstantTime.equals($0, adminKey) } ?? false
+        settle(context, admission, failedCredential: valid ? nil : "admin_key")
+        guard valid else {
             throw APIError.unauthorized("admin credential required: Authorization: Bearer <TOKEN_RUNTIME_ADMIN_KEY>", scheme: "Bearer")
         }
     }
@@ -28,29 +29,38 @@ struct CallerAuthentication: Sendable {
     /// The introspection secret as Bearer or Basic password; with `allowAdmin`, the admin key too.
     @discardableResult
     func requireIntrospector(_ request: Request, context: RuntimeRequestContext, allowAdmin: Bool = false) throws -> Caller {
-        try checkBudget(context)
-        let presented = Self.bearer(request) ?? Self.basicPassword(request)
-        if let presented {
-            if ConstantTime.equals(presented, introspectionSecret) { return .introspector }
-            if allowAdmin, ConstantTime.equals(presented, adminKey) { return .admin }
+        let admission = try admit(context)
+        var caller: Caller?
+        if let presented = Self.bearer(request) ?? Self.basicPassword(request) {
+            if ConstantTime.equals(presented, introspectionSecret) {
+                caller = .introspector
+            } else if allowAdmin, ConstantTime.equals(presented, adminKey) {
+                caller = .admin
+            }
         }
-        charge(context, credential: "introspection_secret")
-        throw APIError.unauthorized(
-            "caller authentication required: Bearer or Basic with the introspection secret", scheme: "Basic")
+        settle(context, admission, failedCredential: caller == nil ? "introspection_secret" : nil)
+        guard let caller else {
+            throw APIError.unauthorized(
+                "caller authentication required: Bearer or Basic with the introspection secret", scheme: "Basic")
+        }
+        return caller
     }
 
-    private func checkBudget(_ context: RuntimeRequestContext) throws {
-        guard let failures, failures.trackedAddresses > 0, let address = context.clientAddress,
-            let wait = failures.retryAfter(address)
-        else { return }
-        metrics?.authShed.increment()
-        throw APIError.tooManyFailedAuthentications(retryAfter: wait)
+    /// The budget's word on this caller before its credential is compared: 429 when over budget.
+    private func admit(_ context: RuntimeRequestContext) throws -> AuthFailureBudget.Admission {
+        guard let failures, failures.trackedAddresses > 0, let address = context.clientAddress else { return .unreserved }
+        let admission = failures.admit(address)
+        if case .refused(let wait) = admission {
+            metrics?.authShed.increment()
+            throw APIError.tooManyFailedAuthentications(retryAfter: wait)
+        }
+        return admission
     }
 
-    private func charge(_ context: RuntimeRequestContext, credential: String) {
-        metrics?.authFailures[credential]?.increment()
-        guard let failures, let address = context.clientAddress else { return }
-        failures.charge(address, reason: "wrong \(credential)")
+    private func settle(_ context: RuntimeRequestContext, _ admission: AuthFailureBudget.Admission, failedCredential: String?) {
+        if let failedCredential { metrics?.authFailures[failedCredential]?.increment() }
+        guard let failures, admission != .unreserved || failedCredential != nil, let address = context.clientAddress else { return }
+        failures.settle(address, admission, failed: failedCredential != nil, reason: "wrong \(failedCredential ?? "")")
     }
 
     static func bearer(_ request: Request) -> Substring? {

@@ -58,6 +58,49 @@ public final class AuthFailureBudget: Sendable {
                 warnings: TokenBucket(capacity: Self.warningsPerMinute, perSecond: Self.warningsPerMinute / 60, now: now)))
     }
 
+    /// What ``admit(_:)`` decided for one attempt.
+    public enum Admission: Sendable, Equatable {
+        /// Over budget: refuse without checking the credential; one more attempt is allowed after this many seconds.
+        case refused(retryAfter: Double)
+        /// The address has failed before: one failure's worth is taken now (so concurrent attempts
+        /// cannot overdraw the budget while their checks are in flight) and given back if this
+        /// attempt succeeds.
+        case reserved
+        /// The address has not failed lately: nothing is taken (a failure is charged when it happens).
+        case unreserved
+    }
+
+    /// Decides whether an attempt from `address` may go on to have its credential checked. Call
+    /// ``settle(_:_:failed:reason:)`` with the outcome. While no address is tracked this is one
+    /// atomic load.
+    public func admit(_ address: String) -> Admission {
+        guard tracked.load(ordering: .relaxed) > 0 else { return .unreserved }
+        let now = clock.now()
+        return state.withLock { state in
+            guard var entry = state.addresses.peek(address) else { return .unreserved }
+            guard entry.bucket.take(now: now) else { return .refused(retryAfter: entry.bucket.secondsUntilOne(now: now)) }
+            state.addresses.set(address, entry)
+            return .reserved
+        }
+    }
+
+    /// The outcome of an admitted attempt: a failure is charged (unless it was reserved), a
+    /// success gives a reservation back.
+    public func settle(_ address: String, _ admission: Admission, failed: Bool, reason: String) {
+        switch (admission, failed) {
+        case (.unreserved, true): charge(address, reason: reason, taken: false)
+        case (.reserved, true): charge(address, reason: reason, taken: true)
+        case (.reserved, false):
+            let now = clock.now()
+            state.withLock { state in
+                guard var entry = state.addresses.peek(address) else { return }
+                entry.bucket.giveBack(now: now)
+                state.addresses.set(address, entry)
+            }
+        case (.unreserved, false), (.refused, _): break
+        }
+    }
+
     /// nil while `address` may still try; otherwise the seconds until it may try once more.
     public func retryAfter(_ address: String) -> Double? {
         guard tracked.load(ordering: .relaxed) > 0 else { return nil }
@@ -72,12 +115,17 @@ public final class AuthFailureBudget: Sendable {
     /// Charges one failed authentication to `address`. When this failure empties its bucket, a
     /// warning names the address (rate-limited).
     public func charge(_ address: String, reason: String) {
+        charge(address, reason: reason, taken: false)
+    }
+
+    /// `taken`: the failure's token was already taken by ``admit(_:)``.
+    private func charge(_ address: String, reason: String, taken: Bool) {
         let now = clock.now()
         let capacity = Double(failuresPerMinute)
         let warning: (suppressed: Int, remaining: Double)? = state.withLock { state in
             var entry =
                 state.addresses.get(address) ?? Entry(bucket: TokenBucket(capacity: capacity, perSecond: capacity / 60, now: now))
-            entry.bucket.charge(now: now)
+            if !taken { entry.bucket.charge(now: now) }
             var warn: (Int, Double)?
             if entry.bucket.secondsUntilOne(now: now) > 0, now - entry.warned >= Self.warningInterval {
                 if state.warnings.take(now: now) {

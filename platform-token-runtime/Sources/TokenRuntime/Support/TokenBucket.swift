@@ -34,6 +34,12 @@ public struct TokenBucket: Sendable, Equatable {
         level = max(0, level - 1)
     }
 
+    /// Returns one token taken for something that did not happen after all (never above capacity).
+    public mutating func giveBack(now: Double) {
+        refill(now: now)
+        level = min(capacity, level + 1)
+    }
+
     /// Seconds until one token is there again; 0 when there is one now.
     public func secondsUntilOne(now: Double) -> Double {
         let current = min(capacity, level + max(0, now - updated) * perSecond)
