@@ -13,6 +13,8 @@ public final class RuntimeMetrics: Sendable {
     let tokensRevoked: CoreMetrics.Counter
     let introspections: [TokenStatus: CoreMetrics.Counter]
     let hitRatio: CoreMetrics.Gauge
+    /// `token_runtime_server_connections_*`: open, closed by timeouts, evicted and refused at the cap.
+    public let connections: ServerConnectionMetrics
     private let requestTimers = Mutex<[String: CoreMetrics.Timer]>([:])
 
     public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
@@ -32,6 +34,7 @@ public final class RuntimeMetrics: Sendable {
         }
         self.introspections = introspections
         hitRatio = CoreMetrics.Gauge(label: "token_runtime_store_cache_hit_ratio", factory: factory)
+        connections = ServerConnectionMetrics(prefix: "token_runtime", factory: factory)
     }
 
     /// Buckets from 50 µs to 10 s: introspection answers in well under a millisecond.

@@ -37,7 +37,7 @@ public enum RuntimeServer {
             "starting",
             metadata: [
                 "env": "\(configuration.environment)", "store": "\(configuration.store.rawValue)",
-                "address": "\(configuration.host):\(configuration.port)",
+                "address": "\(configuration.host):\(configuration.port)", "tls": "\(configuration.tls != nil)",
             ])
         switch configuration.store {
         case .memory:

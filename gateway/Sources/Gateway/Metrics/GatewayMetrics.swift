@@ -1,6 +1,7 @@
 import CoreMetrics
 import Prometheus
 import Synchronization
+import TokenRuntime
 
 /// The gateway's metrics, created through swift-metrics with this instance's own Prometheus
 /// registry (so each application, and each test, has its own). Handles are cached by label set.
@@ -8,6 +9,8 @@ public final class GatewayMetrics: Sendable {
     public let registry: PrometheusCollectorRegistry
     public let factory: PrometheusMetricsFactory
     public let tokenCache: TokenCacheMetrics
+    /// `gateway_server_connections_*`: open, closed by timeouts, evicted and refused at the cap.
+    public let connections: ServerConnectionMetrics
     let rateLimited: CoreMetrics.Counter
     let overhead: CoreMetrics.Timer
     let timeToFirstToken: CoreMetrics.Timer
@@ -34,6 +37,7 @@ public final class GatewayMetrics: Sendable {
         factory.defaultDurationHistogramBuckets = Self.buckets
         self.factory = factory
         tokenCache = TokenCacheMetrics(factory: factory)
+        connections = ServerConnectionMetrics(prefix: "gateway", factory: factory)
         rateLimited = .init(label: "gateway_rate_limited_total", factory: factory)
         overhead = .init(label: "gateway_overhead_seconds", factory: factory)
         timeToFirstToken = .init(label: "gateway_time_to_first_token_seconds", factory: factory)
