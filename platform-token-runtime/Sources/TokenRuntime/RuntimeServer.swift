@@ -38,6 +38,7 @@ public enum RuntimeServer {
             metadata: [
                 "env": "\(configuration.environment)", "store": "\(configuration.store.rawValue)",
                 "address": "\(configuration.host):\(configuration.port)", "tls": "\(configuration.tls != nil)",
+                "connections.max": "\(configuration.inbound.maxConnections)",
             ])
         switch configuration.store {
         case .memory:
