@@ -8,7 +8,8 @@
 #   gateway       the gateway with its defaults (header timeout 10 s, cap 10,000), chat completions
 #   gateway-cap   the same with GATEWAY_SERVER_MAX_CONNECTIONS=CAP (1000): the attack overflows the cap
 #   runtime       the token runtime with its defaults, introspection
-# Env: DURATION (10s per wrk run), ATTACK (3000), INTERVAL (2), CAP (1000), SCENARIOS, SCRATCH, SKIP_BUILD=1.
+# Env: DURATION (10s per wrk run), ATTACK (3000), INTERVAL (2), CAP (1000), SCENARIOS, SCRATCH, SKIP_BUILD=1,
+# BIN (a folder with both executables, e.g. another build).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if ! command -v swift >/dev/null 2>&1 && [ -x /opt/swift/usr/bin/swift ]; then export PATH=/opt/swift/usr/bin:$PATH; fi
@@ -28,7 +29,7 @@ if [ "${SKIP_BUILD:-0}" != 1 ]; then
     swift build -c release --scratch-path "$SCRATCH" --product gateway >/dev/null
     swift build -c release --scratch-path "$SCRATCH" --product platform-token-runtime >/dev/null
 fi
-bin=$(swift build -c release --scratch-path "$SCRATCH" --show-bin-path)
+bin=${BIN:-$(swift build -c release --scratch-path "$SCRATCH" --show-bin-path)}
 
 work=$(mktemp -d)
 pids=()
@@ -107,14 +108,15 @@ for scenario in $SCENARIOS; do
     fds_before=$(ls /proc/"$pid"/fd | wc -l)
     attacked=$(load "$url" "$kind")
     fds_during=$(ls /proc/"$pid"/fd | wc -l)
-    metrics=$(curl -fsS --max-time 10 "http://127.0.0.1:$port/metrics" || true)
     wait "$attacker" || true
+    # After the attack: during it a full cap refuses this request too. The counters keep the totals.
+    metrics=$(curl -fsS --max-time 10 "http://127.0.0.1:$port/metrics" || true)
     attack=$(cat "$work/attack-$scenario.json")
     for which in alone attacked; do
         r=${!which}
         rows+=("| $scenario | $([ "$which" = alone ] && echo "none" || echo "$ATTACK trickling") | $(field "$r" rps) | $(us2ms "$(field "$r" p50_us)") ms | $(us2ms "$(field "$r" p99_us)") ms | $(errors_of "$r") |")
     done
-    notes+=("- $scenario: server open files during the attack $fds_before-$fds_during; metrics after the loaded run: open $(metric "$metrics" "${prefix}_server_connections_open"), closed by header timeout $(metric "$metrics" "${prefix}_server_connections_closed_total{reason=\"header_timeout\"}"), evicted $(metric "$metrics" "${prefix}_server_connections_evicted_total"), refused $(metric "$metrics" "${prefix}_server_connections_refused_total"); the attacker: \`$attack\`")
+    notes+=("- $scenario: server open files before and after the loaded run $fds_before, $fds_during; metrics once the attack stopped: closed by header timeout $(metric "$metrics" "${prefix}_server_connections_closed_total{reason=\"header_timeout\"}"), evicted $(metric "$metrics" "${prefix}_server_connections_evicted_total"), refused $(metric "$metrics" "${prefix}_server_connections_refused_total"); the attacker: \`$attack\`")
     if [ "$scenario" != runtime ]; then kill "$GATEWAY_PID" 2>/dev/null || true; wait "$GATEWAY_PID" 2>/dev/null || true; fi
 done
 

@@ -3,7 +3,8 @@
 sending the start of a request head and then one byte every INTERVAL seconds (default 2), for
 DURATION seconds in all (default 30, at most 600). A connection the server closes is opened again
 (an attacker that keeps trying). Prints one JSON line at the end: connections opened, closed by the
-server (and how many of those got a 408 first), refused (closed before any answer), connect errors,
+server (and how many of those had read a 408 first, or nothing at all: refused at the cap, or reset
+before the 408 was read), connect errors,
 most open at once.
 
 Env: PORT (required), CONNECTIONS, INTERVAL, DURATION, PATH (default /v1/chat/completions).
@@ -60,7 +61,9 @@ async def attacker(deadline, connect_gate):
                 break
         except (ConnectionError, OSError):
             stats["closed_by_server"] += 1
-            if not received:
+            if received.startswith(b"HTTP/1.1 408"):
+                stats["answered_408"] += 1
+            elif not received:
                 stats["closed_before_answer"] += 1
         finally:
             open_now -= 1
