@@ -36,6 +36,11 @@ import TokenRuntime
         let https = try GatewayConfiguration.load(from: secure)
         #expect(!https.warnings.contains { $0.contains(Self.warning) })
         #expect(https.tokenRuntimeTLS != nil)
+        var unusedCA = loopback
+        unusedCA["GATEWAY_TOKEN_RUNTIME_CA_FILE"] = "/etc/ssl/private-ca.pem"
+        let plain = try GatewayConfiguration.load(from: unusedCA)
+        #expect(plain.tokenRuntimeTLS == nil)
+        #expect(plain.warnings.contains { $0.hasPrefix("GATEWAY_TOKEN_RUNTIME_CA_FILE is set") })
         var dev = remote
         dev["GATEWAY_ENV"] = "dev"
         #expect(try !GatewayConfiguration.load(from: dev).warnings.contains { $0.contains(Self.warning) })

@@ -106,6 +106,8 @@ public struct GatewayConfiguration: Sendable {
         if runtimeURL.hasPrefix("https://") {
             runtimeTLS = ServerTLS.clientConfiguration(
                 caFile: env.raw("GATEWAY_TOKEN_RUNTIME_CA_FILE"), variable: "GATEWAY_TOKEN_RUNTIME_CA_FILE", env: &env)
+        } else if env.raw("GATEWAY_TOKEN_RUNTIME_CA_FILE") != nil {
+            warnings.append("GATEWAY_TOKEN_RUNTIME_CA_FILE is set but GATEWAY_TOKEN_RUNTIME_URL is not https://; it is not used")
         }
         let inbound = InboundLimits.load(.gateway, from: &env)
         let serverTLS = ServerTLS.load(certVariable: "GATEWAY_TLS_CERT_FILE", keyVariable: "GATEWAY_TLS_KEY_FILE", from: &env)
