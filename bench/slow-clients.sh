@@ -50,6 +50,12 @@ errors_of() {  # RESULT line -> every kind of error wrk counted (both Lua script
     done
     echo "$total"
 }
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }  # pid -> user+system ticks
+TICK=$(getconf CLK_TCK)
+seconds_of() { python3 -c "print('%.1f' % ($1 / $TICK))"; }
+per_request() {  # ticks RESULT -> µs of CPU per answered request
+    python3 -c "r=float('$(field "$2" requests)' or 0); print('%.0f' % ($1 / $TICK * 1e6 / r) if r else '-')"
+}
 metric() { echo "$1" | awk -v name="$2" '$1 == name {print $2}' | head -1; }
 
 UP=$(free_port); RT=$(free_port)
@@ -97,7 +103,9 @@ for scenario in $SCENARIOS; do
     esac
     log "$scenario: warm-up and normal traffic alone"
     if [ "$kind" = chat ]; then BENCH_TOKEN=$TOKEN wrk -t2 -c16 -d2s -s bench/chat.lua "$url" >/dev/null 2>&1 || true; fi
+    before=$(cpu_ticks "$pid")
     alone=$(load "$url" "$kind")
+    alone_cpu=$(( $(cpu_ticks "$pid") - before ))
     log "$scenario: $ATTACK slow clients, then normal traffic beside them"
     wrk_seconds=${DURATION%s}
     attack_seconds=$(( wrk_seconds + 20 ))
@@ -106,15 +114,18 @@ for scenario in $SCENARIOS; do
     pids+=($attacker)
     sleep 8  # the attack ramps up and settles (connections opened, the first ones closed and reopened)
     fds_before=$(ls /proc/"$pid"/fd | wc -l)
+    before=$(cpu_ticks "$pid"); attacker_before=$(cpu_ticks "$attacker")
     attacked=$(load "$url" "$kind")
+    attacked_cpu=$(( $(cpu_ticks "$pid") - before )); attacker_cpu=$(( $(cpu_ticks "$attacker") - attacker_before ))
     fds_during=$(ls /proc/"$pid"/fd | wc -l)
     wait "$attacker" || true
     # After the attack: during it a full cap refuses this request too. The counters keep the totals.
     metrics=$(curl -fsS --max-time 10 "http://127.0.0.1:$port/metrics" || true)
     attack=$(cat "$work/attack-$scenario.json")
     for which in alone attacked; do
-        r=${!which}
-        rows+=("| $scenario | $([ "$which" = alone ] && echo "none" || echo "$ATTACK trickling") | $(field "$r" rps) | $(us2ms "$(field "$r" p50_us)") ms | $(us2ms "$(field "$r" p99_us)") ms | $(errors_of "$r") |")
+        r=${!which}; cpu_var=${which}_cpu; cpu=${!cpu_var}
+        if [ "$which" = alone ]; then attack_label=none; attacker_cell=-; else attack_label="$ATTACK trickling"; attacker_cell="$(seconds_of "$attacker_cpu") s"; fi
+        rows+=("| $scenario | $attack_label | $(field "$r" rps) | $(us2ms "$(field "$r" p50_us)") ms | $(us2ms "$(field "$r" p99_us)") ms | $(errors_of "$r") | $(seconds_of "$cpu") s ($(per_request "$cpu" "$r") µs/request) | $attacker_cell |")
     done
     notes+=("- $scenario: server open files before and after the loaded run $fds_before, $fds_during; metrics once the attack stopped: closed by header timeout $(metric "$metrics" "${prefix}_server_connections_closed_total{reason=\"header_timeout\"}"), evicted $(metric "$metrics" "${prefix}_server_connections_evicted_total"), refused $(metric "$metrics" "${prefix}_server_connections_refused_total"); the attacker: \`$attack\`")
     if [ "$scenario" != runtime ]; then kill "$GATEWAY_PID" 2>/dev/null || true; wait "$GATEWAY_PID" 2>/dev/null || true; fi
@@ -127,10 +138,12 @@ wrk, 2 threads, 16 keep-alive connections, $DURATION per run: chat completions t
 upstream \`--canned\`) or introspections on the runtime. "Attack": \`bench/slow_clients.py\` holding $ATTACK connections
 on the same server, each sending \`POST ... HTTP/1.1\\r\\nHost: x\\r\\nX-Slow: \` and then one byte every $INTERVAL s,
 reconnecting whenever the server closes it; wrk starts 8 s into the attack. Default limits (header timeout 10 s,
-idle 75 s, cap 10,000) unless the scenario says otherwise (gateway-cap: cap $CAP). Everything on the same 2 cores.
+idle 75 s, cap 10,000) unless the scenario says otherwise (gateway-cap: cap $CAP). Everything on the same 2 cores,
+so the attacker's own CPU (last column) is taken from the server and wrk. Server counters include connections
+closed while the attacker wound down (it stops counting at its deadline).
 
-| scenario | attack | req/s | p50 | p99 | errors |
-| --- | --- | --- | --- | --- | --- |
+| scenario | attack | req/s | p50 | p99 | errors | server CPU during the run | attacker CPU during the run |
+| --- | --- | --- | --- | --- | --- | --- | --- |
 $(printf '%s\n' "${rows[@]}")
 
 $(printf '%s\n' "${notes[@]}")
