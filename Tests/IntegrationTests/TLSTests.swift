@@ -45,6 +45,45 @@ import Testing
         }
     }
 
+    @Test(.timeLimit(.minutes(2)))
+    func aBadCertificateOrKeyFailsStartupNamingTheVariable() async throws {
+        try await TestStack.run { stack in
+            let certificates = try TestCertificates(in: stack.directory)
+            await certificates.shutdown()
+            let notPEM = stack.directory.appendingPathComponent("not-a-certificate.pem")
+            try Data("not a certificate".utf8).write(to: notPEM)
+            let providers = stack.directory.appendingPathComponent("providers.json")
+            try ProviderEntry.file([ProviderEntry(name: "mock", port: 9)]).write(to: providers)
+            let cases: [(String, [String: String], String)] = [
+                (
+                    Executables.gateway,
+                    [
+                        "GATEWAY_ENV": "dev", "GATEWAY_TOKEN_RUNTIME_MODE": "inmemory", "GATEWAY_PROVIDERS_FILE": providers.path,
+                        "GATEWAY_TLS_CERT_FILE": notPEM.path, "GATEWAY_TLS_KEY_FILE": certificates.key(.server).path,
+                    ],
+                    "GATEWAY_TLS_CERT_FILE"
+                ),
+                (
+                    Executables.runtime,
+                    [
+                        "TOKEN_RUNTIME_ENV": "dev", "TOKEN_RUNTIME_TLS_CERT_FILE": certificates.certificate(.server).path,
+                        "TOKEN_RUNTIME_TLS_KEY_FILE": certificates.key(.rogue).path,  // another certificate's key
+                    ],
+                    "TOKEN_RUNTIME_TLS_KEY_FILE"
+                ),
+            ]
+            for (executable, environment, variable) in cases {
+                var environment = environment
+                environment[executable == Executables.gateway ? "GATEWAY_HOST" : "TOKEN_RUNTIME_HOST"] = "127.0.0.1"
+                environment[executable == Executables.gateway ? "GATEWAY_PORT" : "TOKEN_RUNTIME_PORT"] = String(try FreePort.next())
+                let process = try stack.launch("\(executable)-bad-tls", executable: executable, environment: environment)
+                let status = await process.waitForExit(timeout: .seconds(30))
+                #expect(status == 2, stack.logs("\(executable) with a bad \(variable): exit status \(String(describing: status))"))
+                #expect(process.stderr.contains(variable), stack.logs("\(executable): \(variable) not named"))
+            }
+        }
+    }
+
     @Test(
         .enabled(
             if: ProcessInfo.processInfo.environment["LJQ_PYTHON"].map { !$0.isEmpty } ?? false,
