@@ -10,10 +10,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
-if ! command -v swift >/dev/null 2>&1 && [ -x /opt/swift/usr/bin/swift ]; then export PATH=/opt/swift/usr/bin:$PATH; fi
 DURATION=${DURATION:-10s}
 REPEAT=${REPEAT:-3}
-SCRATCH=${SCRATCH:-.build-release}
 log() { echo "proxy.sh: $*" >&2; }
 
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
@@ -24,27 +22,9 @@ if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
 fi
 NGINX=$(command -v nginx || echo /usr/sbin/nginx)
 
-if [ "${SKIP_BUILD:-0}" != 1 ]; then
-    log "building release binaries"
-    swift build -c release --scratch-path "$SCRATCH" --product gateway >/dev/null
-    swift build -c release --scratch-path "$SCRATCH" --product platform-token-runtime >/dev/null
-fi
-bin=$(swift build -c release --scratch-path "$SCRATCH" --show-bin-path)
+source bench/lib.sh
 
-work=$(mktemp -d)
-pids=()
-cleanup() {
-    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-    wait 2>/dev/null || true
-    rm -rf "$work"
-}
-trap cleanup EXIT INT TERM
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
-wait_ready() { for _ in $(seq 1 200); do curl -fsS "$1" >/dev/null 2>&1 && return 0; sleep 0.05; done; log "not ready: $1"; exit 1; }
-
-UP=$(free_port); NGX=$(free_port); RT=$(free_port); GW=$(free_port)
-ADMIN=bench-admin-key-0123456789
-SECRET=bench-introspection-secret-0123
+UP=$(free_port); NGX=$(free_port)
 
 "$bin/gateway" mock-upstream --port "$UP" --models mock-echo --canned >/dev/null 2>&1 &
 pids+=($!)
@@ -74,20 +54,10 @@ NGX
 pids+=($!)
 wait_ready "http://127.0.0.1:$NGX/healthz"
 
-TOKEN_RUNTIME_ENV=dev TOKEN_RUNTIME_ADMIN_KEY=$ADMIN TOKEN_RUNTIME_INTROSPECTION_SECRET=$SECRET TOKEN_RUNTIME_PORT=$RT \
-    TOKEN_RUNTIME_LOG_LEVEL=error "$bin/platform-token-runtime" serve >/dev/null 2>&1 &
-pids+=($!)
-wait_ready "http://127.0.0.1:$RT/readyz"
-echo "{\"providers\":[{\"name\":\"up\",\"type\":\"openai\",\"base_url\":\"http://127.0.0.1:$UP\",\"models\":[\"mock-echo\"]}]}" > "$work/providers.json"
-GATEWAY_ENV=dev GATEWAY_HOST=127.0.0.1 GATEWAY_PORT=$GW GATEWAY_TOKEN_RUNTIME_URL="http://127.0.0.1:$RT" \
-    GATEWAY_TOKEN_RUNTIME_SECRET=$SECRET GATEWAY_PROVIDERS_FILE="$work/providers.json" GATEWAY_LOG_LEVEL=error \
-    "$bin/gateway" serve >/dev/null 2>&1 &
-GATEWAY_PID=$!
-pids+=($GATEWAY_PID)
-wait_ready "http://127.0.0.1:$GW/healthz"
-
-TOKEN=$(curl -fsS -X POST "http://127.0.0.1:$RT/v1/tokens" -H "Authorization: Bearer $ADMIN" -H 'Content-Type: application/json' \
-    -d '{"subject":"bench"}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')
+start_runtime
+write_providers "$UP"
+start_gateway
+issue_token
 export BENCH_TOKEN=$TOKEN
 
 field() { echo "$1" | tr ' ' '\n' | grep "^$2=" | cut -d= -f2; }

@@ -5,28 +5,40 @@ import TokenProtocol
 @Suite struct HTTPTimeoutConfigTests {
     static let variables = [
         "GATEWAY_HTTP_DIAL_TIMEOUT", "GATEWAY_HTTP_KEEPALIVE", "GATEWAY_HTTP_READ_TIMEOUT", "GATEWAY_HTTP_WRITE_TIMEOUT",
+        "GATEWAY_HTTP_POOL_WAIT",
     ]
 
     @Test func defaults() {
         var env = EnvironmentReader([:])
-        #expect(HTTPTimeoutConfig.load(from: &env) == HTTPTimeoutConfig(dial: .seconds(2), keepAlive: .seconds(30), read: .seconds(5), write: .seconds(5), maxIdleConnections: 100))
+        #expect(
+            HTTPTimeoutConfig.load(from: &env)
+                == HTTPTimeoutConfig(
+                    dial: .seconds(2), keepAlive: .seconds(30), read: .seconds(5), write: .seconds(5), maxIdleConnections: 100,
+                    maxConnectionsPerHost: 0, poolWait: .seconds(30)))
         #expect(env.errors.isEmpty)
     }
 
     @Test func validValues() {
         var env = EnvironmentReader([
             "GATEWAY_HTTP_DIAL_TIMEOUT": "250ms", "GATEWAY_HTTP_KEEPALIVE": "1m", "GATEWAY_HTTP_READ_TIMEOUT": "10s",
-            "GATEWAY_HTTP_WRITE_TIMEOUT": "3s", "GATEWAY_HTTP_MAX_IDLE_CONNS": "16",
+            "GATEWAY_HTTP_WRITE_TIMEOUT": "3s", "GATEWAY_HTTP_MAX_IDLE_CONNS": "16", "GATEWAY_HTTP_MAX_CONNS_PER_HOST": "40",
+            "GATEWAY_HTTP_POOL_WAIT": "200ms",
         ])
         let config = HTTPTimeoutConfig.load(from: &env)
         #expect(env.errors.isEmpty)
-        #expect(config == HTTPTimeoutConfig(dial: .milliseconds(250), keepAlive: .seconds(60), read: .seconds(10), write: .seconds(3), maxIdleConnections: 16))
+        #expect(
+            config
+                == HTTPTimeoutConfig(
+                    dial: .milliseconds(250), keepAlive: .seconds(60), read: .seconds(10), write: .seconds(3), maxIdleConnections: 16,
+                    maxConnectionsPerHost: 40, poolWait: .milliseconds(200)))
         let client = config.clientConfiguration
         #expect(client.timeout.connect == .milliseconds(250))
         #expect(client.timeout.read == .seconds(10))
         #expect(client.timeout.write == .seconds(3))
         #expect(client.connectionPool.idleTimeout == .seconds(60))
-        #expect(client.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit == 16)
+        // AsyncHTTPClient's own per-host limit never makes a request wait (its queue fails requests
+        // with a connect timeout); idle and per-host limits are LoopLocalHTTPClients' business.
+        #expect(client.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit == HTTPTimeoutConfig.unboundedConnections)
     }
 
     @Test(arguments: variables.flatMap { name in ["0s", "-1s", "5", "soon"].map { (name, $0) } })

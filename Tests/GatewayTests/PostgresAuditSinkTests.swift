@@ -52,7 +52,7 @@ struct PostgresAuditSinkTests {
             let full = AuditRecord(
                 time: 1_800_000_123.456789, requestID: "fields-full", tokenID: "tok_0123456789abcdef01234567",
                 subject: "alice", route: "/v1/chat/completions", model: "gpt-4o-mini", provider: "openai-east", status: 200,
-                latencyMs: 123.25, attempts: 2, promptTokens: 31, completionTokens: 207, clientAddress: "2001:db8::1")
+                latencyMs: 123.25, attempts: 2, attemptLog: "openai-west:429 openai-east:200", promptTokens: 31, completionTokens: 207, clientAddress: "2001:db8::1")
             let bare = AuditRecord(time: 1_800_000_124, requestID: "fields-bare", route: "/v1/models", status: 401, latencyMs: 0.5)
             let stream = AuditRecord(
                 time: 1_800_000_125.5, requestID: "fields-stream", tokenID: "tok_x", subject: "bob", route: "/api/v1/completions",

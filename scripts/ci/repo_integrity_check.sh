@@ -96,8 +96,8 @@ if ! grep -qE 'Test lifecycle\(_:\) with 2 test cases passed' /tmp/ljq-swift-tes
     echo "the token store contract did not run against both stores" >&2
     exit 1
 fi
-# The SDK test is skipped without LJQ_PYTHON: make sure it really ran and passed.
-for sdk_test in openAIPythonSDKAgainstTheLiveGateway openAIPythonSDKOverHTTPS; do
+# The SDK tests are skipped without LJQ_PYTHON: make sure they really ran and passed.
+for sdk_test in openAIPythonSDKAgainstTheLiveGateway openAIPythonSDKSeesRateLimitErrorWithTheGatewaysRetryAfter openAIPythonSDKOverHTTPS; do
     if ! grep -q "$sdk_test() passed" /tmp/ljq-swift-test.log; then
         echo "the OpenAI Python SDK integration test $sdk_test did not pass (see /tmp/ljq-swift-test.log)" >&2
         exit 1

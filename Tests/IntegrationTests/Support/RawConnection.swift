@@ -34,23 +34,37 @@ enum RawConnection {
     /// Connects to 127.0.0.1:port, writes `chunks` in order, half-closes (shutdown of the write
     /// side) when `halfClose`, then reads until the server closes or `readTimeout` passes.
     /// With `stopAfterHead` it returns as soon as a response head has arrived.
+    /// `source`: the local address to connect from (any of 127.0.0.0/8), for tests that need
+    /// distinct client addresses.
     static func exchange(
-        port: Int, chunks: [[UInt8]], halfClose: Bool, readTimeout: Duration = .seconds(10), stopAfterHead: Bool = false
+        port: Int, chunks: [[UInt8]], halfClose: Bool, readTimeout: Duration = .seconds(10), stopAfterHead: Bool = false,
+        source: String? = nil
     ) async throws -> Outcome {
         try await withCheckedThrowingContinuation { continuation in
             let thread = Thread {
                 continuation.resume(
                     with: Result {
                         try blockingExchange(
-                            port: port, chunks: chunks, halfClose: halfClose, readTimeout: readTimeout, stopAfterHead: stopAfterHead)
+                            port: port, chunks: chunks, halfClose: halfClose, readTimeout: readTimeout, stopAfterHead: stopAfterHead,
+                            source: source)
                     })
             }
             thread.start()
         }
     }
 
+    /// One HTTP/1.1 request with `Connection: close`, from `source`; the whole answer.
+    static func request(
+        port: Int, method: String = "POST", path: String, headers: [(String, String)], body: String = "", source: String? = nil
+    ) async throws -> Outcome {
+        var head = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nConnection: close\r\n"
+        for (name, value) in headers { head += "\(name): \(value)\r\n" }
+        head += "Content-Length: \(body.utf8.count)\r\n\r\n"
+        return try await exchange(port: port, chunks: [Array((head + body).utf8)], halfClose: false, source: source)
+    }
+
     private static func blockingExchange(
-        port: Int, chunks: [[UInt8]], halfClose: Bool, readTimeout: Duration, stopAfterHead: Bool
+        port: Int, chunks: [[UInt8]], halfClose: Bool, readTimeout: Duration, stopAfterHead: Bool, source: String?
     ) throws -> Outcome {
         let start = ContinuousClock.now
         #if canImport(Glibc)
@@ -71,6 +85,17 @@ enum RawConnection {
         #else
             _ = noSigPipe
         #endif
+
+        if let source {
+            var local = sockaddr_in()
+            local.sin_family = sa_family_t(AF_INET)
+            local.sin_port = 0
+            local.sin_addr.s_addr = inet_addr(source)
+            let bound = withUnsafePointer(to: &local) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            }
+            guard bound == 0 else { throw HarnessError("bind to \(source) failed: errno \(errno)") }
+        }
 
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)

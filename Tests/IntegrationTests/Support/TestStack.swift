@@ -87,14 +87,24 @@ final class TestStack: Sendable {
     func startServer(
         _ name: String, executable: String, port fixedPort: Int? = nil, readyPath: String,
         arguments: (Int) -> [String] = { _ in [] }, environment: (Int) -> [String: String] = { _ in [:] },
-        stopGrace: Duration = .seconds(5), https: HTTPClient? = nil
+        stopGrace: Duration = .seconds(5), https: HTTPClient? = nil, softOpenFileLimit: Int? = nil
     ) async throws -> (ManagedProcess, Int) {
         var attempt = 0
         while true {
             attempt += 1
             let port = try fixedPort ?? FreePort.next()
-            let process = try launch(
-                name, executable: executable, arguments: arguments(port), environment: environment(port), stopGrace: stopGrace)
+            let process: ManagedProcess
+            if let softOpenFileLimit {
+                // Started by a shell that lowers its soft open-file limit first (exec keeps the pid).
+                process = try launch(
+                    name, executableURL: URL(fileURLWithPath: "/bin/sh"),
+                    arguments: ["-c", "ulimit -Sn \(softOpenFileLimit) && exec \"$0\" \"$@\"", try Executables.url(executable).path]
+                        + arguments(port),
+                    environment: environment(port), stopGrace: stopGrace)
+            } else {
+                process = try launch(
+                    name, executable: executable, arguments: arguments(port), environment: environment(port), stopGrace: stopGrace)
+            }
             let url = "\(https == nil ? "http" : "https")://127.0.0.1:\(port)\(readyPath)"
             let ready = await poll(timeout: Self.startupTimeout, every: .milliseconds(50)) {
                 guard process.isRunning else { return true }
@@ -111,12 +121,14 @@ final class TestStack: Sendable {
 
     func mockUpstream(
         _ name: String = "mock-upstream", models: [String] = ["mock-echo"], chunkDelay: String? = nil, delay: String? = nil,
-        failStatus: Int? = nil
+        failStatus: Int? = nil, failHeaders: [String] = [], streamCutAfter: Int? = nil
     ) async throws -> MockUpstream {
         var options = ["--models", models.joined(separator: ",")]
         if let chunkDelay { options += ["--chunk-delay", chunkDelay] }
         if let delay { options += ["--delay", delay] }
         if let failStatus { options += ["--fail-status", String(failStatus)] }
+        for header in failHeaders { options += ["--fail-header", header] }
+        if let streamCutAfter { options += ["--stream-cut-after", String(streamCutAfter)] }
         let (process, port) = try await startServer(
             name, executable: Executables.gateway, readyPath: "/healthz",
             arguments: { ["mock-upstream", "--host", "127.0.0.1", "--port", String($0)] + options },
@@ -127,7 +139,7 @@ final class TestStack: Sendable {
     /// A dev runtime; with `tls`, serving HTTPS with `tls`'s certificate (`leaf` picks which).
     func tokenRuntime(
         _ name: String = "token-runtime", port: Int? = nil, environment extra: [String: String] = [:], tls: TestCertificates? = nil,
-        leaf: TestCertificates.Leaf = .server
+        leaf: TestCertificates.Leaf = .server, softOpenFileLimit: Int? = nil
     ) async throws -> TokenRuntime {
         var extra = extra
         if let tls {
@@ -142,7 +154,7 @@ final class TestStack: Sendable {
                     "TOKEN_RUNTIME_ADMIN_KEY": Self.adminKey, "TOKEN_RUNTIME_INTROSPECTION_SECRET": Self.introspectionSecret,
                     "TOKEN_RUNTIME_LOG_LEVEL": "warning",
                 ].merging(extra) { _, new in new }
-            }, https: tls.map { leaf == .server ? $0.client : TestCertificates.unverifiedClient })
+            }, https: tls.map { leaf == .server ? $0.client : TestCertificates.unverifiedClient }, softOpenFileLimit: softOpenFileLimit)
         return TokenRuntime(port: port, process: process, scheme: tls == nil ? "http" : "https", client: tls?.client ?? .shared)
     }
 
@@ -150,7 +162,7 @@ final class TestStack: Sendable {
     /// `providers`; with `tls`, serving HTTPS and trusting the test CA for an https runtime.
     func gateway(
         _ name: String = "gateway", runtime: TokenRuntime, providers: [ProviderEntry], environment extra: [String: String] = [:],
-        tls: TestCertificates? = nil, readyPath: String = "/readyz"
+        tls: TestCertificates? = nil, readyPath: String = "/readyz", softOpenFileLimit: Int? = nil
     ) async throws -> GatewayProcess {
         var extra = extra
         if let tls {
@@ -169,7 +181,7 @@ final class TestStack: Sendable {
                     "GATEWAY_TOKEN_RUNTIME_SECRET": Self.introspectionSecret, "GATEWAY_PROVIDERS_FILE": file.path,
                     "GATEWAY_SHUTDOWN_GRACE": "2s", "GATEWAY_LOG_LEVEL": "notice",
                 ].merging(extra) { _, new in new }
-            }, https: tls?.client)
+            }, https: tls?.client, softOpenFileLimit: softOpenFileLimit)
         return GatewayProcess(port: port, process: process, scheme: tls == nil ? "http" : "https", client: tls?.client ?? .shared)
     }
 
@@ -199,6 +211,15 @@ struct MockUpstream: Sendable {
     let name: String
     let port: Int
     let process: ManagedProcess
+
+    /// The completion, completions and embeddings requests it has received (`GET /mock/requests`).
+    func requests() async throws -> Int {
+        let answer = try await HTTP.send(.GET, "http://127.0.0.1:\(port)/mock/requests")
+        guard answer.status == 200, let count = answer.json["requests"] as? Int else {
+            throw HarnessError("\(name): /mock/requests answered \(answer)")
+        }
+        return count
+    }
 }
 
 /// An entry of the gateway's providers file: an `openai` provider at 127.0.0.1:port.

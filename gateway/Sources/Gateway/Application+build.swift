@@ -22,6 +22,10 @@ public struct GatewayApplication: Sendable {
     public let rateLimiter: RateLimiter
     /// The revocation stream follower (remote mode with GATEWAY_REVOCATION_STREAM=on).
     public let revocations: RevocationSubscriber?
+    /// Failed authentications per client address (nil with GATEWAY_AUTH_FAILURE_LIMIT=0).
+    public let authFailures: AuthFailureBudget?
+    /// The global ceiling on introspections of uncached tokens (nil with GATEWAY_TOKEN_RUNTIME_MAX_MISS_RATE=0).
+    public let missRate: IntrospectionRateLimit?
     /// dev only: the token generated at startup when GATEWAY_DEV_TOKENS was unset.
     public let generatedDevToken: String?
     let runtimeHTTPClient: HTTPClient?
@@ -54,12 +58,11 @@ public struct GatewayApplication: Sendable {
                 cache: introspectionCache, metrics: metrics.tokenCache, logger: logger)
             cache = introspectionCache
             runtimeHTTPClient = httpClient
-            services.append(CacheSweeper(cache: introspectionCache))
+            services.append(PeriodicTask(every: configuration.tokenCache.sweepInterval) { introspectionCache.sweep() })
             if configuration.revocationStream {
                 // Its own client: the stream is idle between heartbeats for longer than GATEWAY_HTTP_READ_TIMEOUT allows.
                 var streamTimeouts = configuration.http
                 streamTimeouts.read = .seconds(30)
-                streamTimeouts.maxIdleConnections = 1
                 let streamClient = runtimeClient(streamTimeouts, tls: configuration.tokenRuntimeTLS)
                 let subscriber = RevocationSubscriber(
                     baseURL: configuration.tokenRuntimeURL, secret: configuration.tokenRuntimeSecret, httpClient: streamClient,
@@ -92,6 +95,16 @@ public struct GatewayApplication: Sendable {
         let providers =
             registry
             ?? ProviderRegistry.build(configuration.providers, http: configuration.http, strategy: configuration.routing, clock: clock)
+        // forged-token defences
+        var authFailures: AuthFailureBudget?
+        if configuration.authFailureLimit > 0 {
+            let budget = AuthFailureBudget(failuresPerMinute: configuration.authFailureLimit, clock: clock, logger: logger)
+            services.append(PeriodicTask(every: .seconds(30)) { budget.sweep() })
+            authFailures = budget
+        }
+        let missRate =
+            configuration.mode == .remoteIntrospection && configuration.tokenRuntimeMaxMissRate > 0
+            ? IntrospectionRateLimit(perSecond: configuration.tokenRuntimeMaxMissRate, clock: clock) : nil
         let closingClient = runtimeHTTPClient
         services.append(
             ShutdownHook {
@@ -101,7 +114,7 @@ public struct GatewayApplication: Sendable {
         return GatewayApplication(
             configuration: configuration, metrics: metrics, verifier: verifier, cache: cache, audit: auditSink,
             registry: providers, rateLimiter: RateLimiter(clock: clock), revocations: revocations,
-            generatedDevToken: generatedDevToken,
+            authFailures: authFailures, missRate: missRate, generatedDevToken: generatedDevToken,
             runtimeHTTPClient: runtimeHTTPClient, backgroundServices: services, logger: logger)
     }
 
@@ -145,12 +158,15 @@ public struct GatewayApplication: Sendable {
     /// Routes and middleware. `/api/v1/*` are aliases of `/v1/*` with identical behaviour.
     public func buildRouter() -> Router<GatewayRequestContext> {
         let router = Router(context: GatewayRequestContext.self)
-        router.add(middleware: GatewayMiddleware(cors: configuration.cors, metrics: metrics))
-        let authenticator = RequestAuthenticator(verifier: verifier)
+        router.add(
+            middleware: GatewayMiddleware(cors: configuration.cors, metrics: metrics, trustedProxies: configuration.trustedProxies))
+        let authenticator = RequestAuthenticator(
+            verifier: verifier, failures: authFailures, missRate: missRate, metrics: metrics.auth)
         let proxy = ProxyHandler(
             authenticator: authenticator, registry: registry, rateLimiter: rateLimiter,
             defaultLimits: .init(requestsPerMinute: configuration.rateLimitRPM, tokensPerMinute: configuration.rateLimitTPM),
-            audit: audit, metrics: metrics, maxBodyBytes: configuration.maxBodyBytes, clock: SystemWallClock(), logger: logger)
+            audit: audit, metrics: metrics, maxBodyBytes: configuration.maxBodyBytes, clock: SystemWallClock(),
+            fallback: configuration.fallback, logger: logger)
         let models = ModelsHandler(authenticator: authenticator, registry: registry)
         for prefix in ["/v1", "/api/v1"] {
             router.post("\(prefix)/chat/completions") { request, context in
@@ -165,7 +181,10 @@ public struct GatewayApplication: Sendable {
             router.get("\(prefix)/models") { request, context in try await models.handle(request, context: context) }
         }
         let probe = runtimeHTTPClient.map { HealthRoutes.runtimeProbe(baseURL: configuration.tokenRuntimeURL, client: $0) }
-        HealthRoutes(metrics: metrics, cache: cache, audit: audit, runtimeProbe: probe, revocations: revocations).register(on: router)
+        HealthRoutes(
+            metrics: metrics, cache: cache, authFailures: authFailures, audit: audit, runtimeProbe: probe, revocations: revocations,
+            providers: registry
+        ).register(on: router)
         return router
     }
 
@@ -174,7 +193,9 @@ public struct GatewayApplication: Sendable {
         Application(
             router: buildRouter(),
             server: .hardened(limits: configuration.inbound, tls: configuration.tls, metrics: metrics.connections, logger: logger),
-            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "lijiaoqiao-gateway"),
+            configuration: .init(
+                address: .hostname(configuration.host, port: configuration.port), serverName: "lijiaoqiao-gateway",
+                backlog: ListenBacklog.connections),
             services: backgroundServices,
             logger: logger)
     }

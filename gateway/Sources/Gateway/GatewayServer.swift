@@ -10,6 +10,8 @@ public enum GatewayServer {
             DeferredMetadataLogHandler.standardError(label: label, level: configuration.logLevel)
         }
         let logger = Logger(label: "gateway")
+        // Every open stream holds two sockets: run with the highest open-file limit allowed.
+        let files = OpenFileLimit.raiseToHardLimit()
         let gateway = try await GatewayApplication.build(configuration: configuration, logger: logger)
         if let token = gateway.generatedDevToken {
             logger.warning("dev only: generated a token for this process; it is shown once", metadata: ["token": "\(token)"])
@@ -19,7 +21,7 @@ public enum GatewayServer {
             metadata: [
                 "env": "\(configuration.environment)", "mode": "\(configuration.mode.rawValue)",
                 "address": "\(configuration.host):\(configuration.port)", "providers": "\(configuration.providers.map(\.name))",
-                "routing": "\(configuration.routing.rawValue)", "tls": "\(configuration.tls != nil)",
+                "routing": "\(configuration.routing.rawValue)", "open_files_limit": "\(files?.description ?? "unknown")", "tls": "\(configuration.tls != nil)",
                 "connections.max": "\(configuration.inbound.maxConnections)",
             ])
         var group = ServiceGroupConfiguration(

@@ -4,6 +4,7 @@ import Gateway
 import Hummingbird
 import Logging
 import TokenProtocol
+import TokenRuntime
 
 /// `gateway [serve]` runs the gateway; the other subcommands are operator tools.
 struct GatewayCommand: AsyncParsableCommand {
@@ -71,16 +72,21 @@ struct MockUpstream: AsyncParsableCommand {
     @Option(help: "Models to list, comma separated.") var models = "mock-echo"
     @Option(help: "Pause between streamed chunks, e.g. 50ms.") var chunkDelay = "0s"
     @Option(help: "Pause before answering, e.g. 10s.") var delay = "0s"
-    @Option(help: "Answer every request with this HTTP status.") var failStatus: Int?
+    @Option(help: "Answer every request with this HTTP status and OpenAI's error body for it.") var failStatus: Int?
+    @Option(help: "A header for those failure answers, e.g. 'retry-after: 7' (repeatable).") var failHeader: [String] = []
+    @Option(help: "Streams: cut the connection after this many events.") var streamCutAfter: Int?
     @Flag(help: "Answer every request with one precomputed answer, without parsing it (for benchmarks).") var canned = false
 
     func run() async throws {
         guard let chunk = DurationParsing.parse(chunkDelay), let head = DurationParsing.parse(delay) else {
             throw ValidationError("--chunk-delay and --delay take durations like 50ms or 2s")
         }
+        guard let headers = MockFailure.headers(failHeader) else { throw ValidationError("--fail-header takes 'name: value'") }
         let server = MockUpstreamServer(
             chunkDelay: chunk, headDelay: head, failStatus: failStatus,
-            models: models.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }, canned: canned)
+            models: models.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }, canned: canned,
+            failHeaders: headers, streamCutAfter: streamCutAfter)
+        OpenFileLimit.raiseToHardLimit()  // benchmarks hold thousands of streams open
         var logger = Logger(label: "mock-upstream")
         logger.logLevel = .warning
         try await server.buildApplication(host: host, port: port, logger: logger).runService()

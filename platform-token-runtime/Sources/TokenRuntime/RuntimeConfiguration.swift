@@ -34,6 +34,10 @@ public struct RuntimeConfiguration: Sendable {
     public var inbound = InboundLimits()
     /// HTTPS with `TOKEN_RUNTIME_TLS_CERT_FILE` and `TOKEN_RUNTIME_TLS_KEY_FILE`; nil serves plain HTTP.
     public var tls: TLSConfiguration?
+    /// Wrong admin keys or introspection secrets per minute per client address (0: no budget).
+    public var authFailureLimit: Int = 120
+    /// Proxies whose forwarding headers name the client.
+    public var trustedProxies = TrustedProxies()
 
     public var isDev: Bool { environment == "dev" }
 
@@ -118,6 +122,8 @@ public struct RuntimeConfiguration: Sendable {
         configuration.eventHeartbeat = env.duration("TOKEN_RUNTIME_EVENT_HEARTBEAT", default: .seconds(5))
         configuration.inbound = InboundLimits.load(.tokenRuntime, from: &env)
         configuration.tls = ServerTLS.load(certVariable: "TOKEN_RUNTIME_TLS_CERT_FILE", keyVariable: "TOKEN_RUNTIME_TLS_KEY_FILE", from: &env)
+        configuration.authFailureLimit = env.int("TOKEN_RUNTIME_AUTH_FAILURE_LIMIT", default: 120, range: 0...1_000_000)
+        configuration.trustedProxies = TrustedProxies.load("TOKEN_RUNTIME_TRUSTED_PROXIES", from: &env)
         try env.validate()
         return configuration
     }

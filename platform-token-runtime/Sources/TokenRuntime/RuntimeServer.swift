@@ -33,12 +33,15 @@ public enum RuntimeServer {
     /// ``DatabaseStartupError`` naming `TOKEN_RUNTIME_DATABASE_URL`. `/readyz` asks the database.
     /// `handleSignals`: shut down gracefully on SIGTERM/SIGINT (tests cancel instead).
     public static func serve(configuration: RuntimeConfiguration, logger: Logger, handleSignals: Bool = true) async throws {
+        // Every client connection and event subscriber holds a socket: run with the highest open-file limit allowed.
+        let files = OpenFileLimit.raiseToHardLimit()
         logger.info(
             "starting",
             metadata: [
                 "env": "\(configuration.environment)", "store": "\(configuration.store.rawValue)",
                 "address": "\(configuration.host):\(configuration.port)", "tls": "\(configuration.tls != nil)",
                 "connections.max": "\(configuration.inbound.maxConnections)",
+                "open_files_limit": "\(files?.description ?? "unknown")",
             ])
         switch configuration.store {
         case .memory:

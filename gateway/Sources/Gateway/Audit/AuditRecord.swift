@@ -13,6 +13,9 @@ public struct AuditRecord: Sendable, Equatable, Codable {
     public var latencyMs: Double
     /// Upstream attempts made (fallback makes more than one).
     public var attempts: Int
+    /// Each upstream attempt's provider and what it answered, in order, space separated:
+    /// `limited:429 healthy:200`, `dead:error`, `slow:timeout`.
+    public var attemptLog: String?
     public var promptTokens: Int?
     public var completionTokens: Int?
     public var clientAddress: String?
@@ -20,7 +23,7 @@ public struct AuditRecord: Sendable, Equatable, Codable {
     public init(
         time: Double, requestID: String, tokenID: String? = nil, subject: String? = nil, route: String,
         model: String? = nil, provider: String? = nil, status: Int, latencyMs: Double, attempts: Int = 0,
-        promptTokens: Int? = nil, completionTokens: Int? = nil, clientAddress: String? = nil
+        attemptLog: String? = nil, promptTokens: Int? = nil, completionTokens: Int? = nil, clientAddress: String? = nil
     ) {
         self.time = time
         self.requestID = requestID
@@ -32,6 +35,7 @@ public struct AuditRecord: Sendable, Equatable, Codable {
         self.status = status
         self.latencyMs = latencyMs
         self.attempts = attempts
+        self.attemptLog = attemptLog
         self.promptTokens = promptTokens
         self.completionTokens = completionTokens
         self.clientAddress = clientAddress

@@ -39,14 +39,17 @@ struct AuditSQL: Sendable {
                 """,
                 "CREATE INDEX audit_records_time_idx ON {schema}.audit_records (time)",
                 "CREATE INDEX audit_records_token_id_time_idx ON {schema}.audit_records (token_id, time)",
-            ])
+            ]),
+        SchemaMigration(
+            version: 2, name: "audit_records_attempt_log",
+            statements: ["ALTER TABLE {schema}.audit_records ADD COLUMN IF NOT EXISTS attempt_log text"]),
     ]
 
     static let columns = """
         writer_id, seq, time, request_id, token_id, subject, route, model, provider, status, latency_ms, attempts, \
-        prompt_tokens, completion_tokens, client_address
+        prompt_tokens, completion_tokens, client_address, attempt_log
         """
-    static let valuesPerRecord = 15
+    static let valuesPerRecord = 16
 
     /// One multi-row INSERT for `batch`; rows already written (same writer and sequence) are skipped.
     func insert(_ batch: [AuditQueue.Item], writer: UUID) -> PostgresQuery {
@@ -71,6 +74,7 @@ struct AuditSQL: Sendable {
             binds.append(record.promptTokens)
             binds.append(record.completionTokens)
             binds.append(record.clientAddress)
+            binds.append(record.attemptLog)
             if index > 0 { sql += "," }
             sql += "($\(base + 1),$\(base + 2),to_timestamp($\(base + 3))"
             for offset in 4...Self.valuesPerRecord { sql += ",$\(base + offset)" }
@@ -83,7 +87,7 @@ struct AuditSQL: Sendable {
     func select(requestIDPrefix: String) -> PostgresQuery {
         """
         SELECT (extract(epoch FROM time) * 1000000)::bigint, request_id, token_id, subject, route, model, provider,
-               status, latency_ms, attempts, prompt_tokens, completion_tokens, client_address
+               status, latency_ms, attempts, prompt_tokens, completion_tokens, client_address, attempt_log
         FROM \(unescaped: table)
         WHERE starts_with(request_id, \(requestIDPrefix))
         ORDER BY writer_id, seq
@@ -103,6 +107,7 @@ struct AuditSQL: Sendable {
             status: try cells[7].decode(Int.self),
             latencyMs: try cells[8].decode(Double.self),
             attempts: try cells[9].decode(Int.self),
+            attemptLog: try cells[13].decode(String?.self),
             promptTokens: try cells[10].decode(Int?.self),
             completionTokens: try cells[11].decode(Int?.self),
             clientAddress: try cells[12].decode(String?.self)

@@ -30,6 +30,14 @@ public final class RemoteTokenRuntime: TokenVerifier {
         return await cache.resolve(digest) { [self] in await fetch(token) }
     }
 
+    public func knownVerdict(_ token: String) -> KnownVerdict {
+        guard TokenFormat.isWellFormed(token) else {
+            metrics.malformed.increment()
+            return .malformed
+        }
+        return cache.cachedVerdict(TokenDigest(token: token)).map(KnownVerdict.cached) ?? .notKnown
+    }
+
     /// hits / lookups of this instance's cache, 0 when none.
     public func cacheHitRate() -> Double { cache.hitRate() }
 

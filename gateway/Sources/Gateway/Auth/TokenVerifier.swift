@@ -3,6 +3,24 @@ import TokenProtocol
 /// Turns a bearer token into a verdict. The gateway's only view of token authority.
 public protocol TokenVerifier: Sendable {
     func verify(_ token: String) async -> TokenVerdict
+    /// What is known of `token` without asking the token authority (format check, cache): lets the
+    /// gateway shed a request before it would cost an introspection.
+    func knownVerdict(_ token: String) -> KnownVerdict
+}
+
+/// What a verifier knows of a token before asking anyone.
+public enum KnownVerdict: Sendable, Equatable {
+    /// Fails the local format/checksum check: unknown without asking.
+    case malformed
+    /// A cached answer.
+    case cached(TokenVerdict)
+    /// Only the token authority can tell (``TokenVerifier/verify(_:)`` would ask it).
+    case notKnown
+}
+
+extension TokenVerifier {
+    /// Verifiers without a cache know nothing in advance.
+    public func knownVerdict(_ token: String) -> KnownVerdict { .notKnown }
 }
 
 /// What the gateway may know about an active token. Immutable.

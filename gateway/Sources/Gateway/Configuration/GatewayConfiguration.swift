@@ -21,6 +21,8 @@ public struct GatewayConfiguration: Sendable {
     public var devTokens: [String]
     public var providers: [ProviderConfig]
     public var routing: RoutingStrategyKind
+    /// Which provider answers move a request to the next provider, and how many it tries.
+    public var fallback: FallbackPolicy
     public var encryptionKey: [UInt8]
     public var cors: CORSPolicy
     public var rateLimitRPM: Int
@@ -30,6 +32,12 @@ public struct GatewayConfiguration: Sendable {
     public var databaseURL: String?
     public var auditQueueCapacity: Int
     public var revocationStream: Bool
+    /// Failed authentications per minute per client address (0: no budget).
+    public var authFailureLimit: Int
+    /// Proxies whose forwarding headers name the client.
+    public var trustedProxies: TrustedProxies
+    /// Introspections of uncached tokens per second, across all clients (0: no ceiling).
+    public var tokenRuntimeMaxMissRate: Int
     public var logLevel: Logger.Level
     /// Slow and idle clients, and the connection cap (`GATEWAY_SERVER_*`).
     public var inbound = InboundLimits()
@@ -112,6 +120,8 @@ public struct GatewayConfiguration: Sendable {
         let inbound = InboundLimits.load(.gateway, from: &env)
         let serverTLS = ServerTLS.load(certVariable: "GATEWAY_TLS_CERT_FILE", keyVariable: "GATEWAY_TLS_KEY_FILE", from: &env)
 
+        let trustedProxies = TrustedProxies.load("GATEWAY_TRUSTED_PROXIES", from: &env)
+
         var configuration = GatewayConfiguration(
             environment: name,
             host: env.string("GATEWAY_HOST", default: "0.0.0.0"),
@@ -125,6 +135,7 @@ public struct GatewayConfiguration: Sendable {
             devTokens: devTokens,
             providers: providers,
             routing: routing,
+            fallback: FallbackPolicy.load(from: &env),
             encryptionKey: key,
             cors: cors,
             rateLimitRPM: env.int("GATEWAY_RATE_LIMIT_RPM", default: 0, range: 0...100_000_000),
@@ -135,6 +146,9 @@ public struct GatewayConfiguration: Sendable {
             auditQueueCapacity: env.int("GATEWAY_AUDIT_QUEUE_SIZE", default: 100_000, range: 1...100_000_000),
             revocationStream: env.choice(
                 "GATEWAY_REVOCATION_STREAM", default: mode == .remoteIntrospection ? "on" : "off", allowed: ["on", "off"]) == "on",
+            authFailureLimit: env.int("GATEWAY_AUTH_FAILURE_LIMIT", default: 120, range: 0...1_000_000),
+            trustedProxies: trustedProxies,
+            tokenRuntimeMaxMissRate: env.int("GATEWAY_TOKEN_RUNTIME_MAX_MISS_RATE", default: 1_000, range: 0...10_000_000),
             logLevel: Logger.Level(
                 rawValue: env.choice(
                     "GATEWAY_LOG_LEVEL", default: "info",

@@ -10,25 +10,39 @@ import TokenProtocol
 ///   not a whole-request limit; whole-request deadlines are set per call
 /// - `write` -> `Configuration.timeout.write`: the longest a request write may stall
 /// - `keepAlive` -> `Configuration.connectionPool.idleTimeout`: how long an idle pooled connection is kept
-/// - `maxIdleConnections` -> `Configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit`:
-///   connections kept per host (AsyncHTTPClient bounds pooled connections per host, not idle ones);
-///   per event loop for provider traffic (``LoopLocalHTTPClients``)
+/// - `maxIdleConnections`: connections kept idle for reuse per provider host; never a bound on
+///   concurrency (``LoopLocalHTTPClients`` implements it for provider traffic)
+/// - `maxConnectionsPerHost` and `poolWait`: the explicit cap on open connections per provider
+///   host and how long a request may wait for one (``LoopLocalHTTPClients``, ``ConnectionSlots``)
+///
+/// AsyncHTTPClient's own per-host limit (`concurrentHTTP1ConnectionsPerHostSoftLimit`) is set
+/// out of reach here: a request queued there fails with a connect timeout once `dial` has passed,
+/// which is neither true nor what the operator asked for.
 public struct HTTPTimeoutConfig: Sendable, Equatable {
     public var dial: Duration
     public var keepAlive: Duration
     public var read: Duration
     public var write: Duration
     public var maxIdleConnections: Int
+    /// 0: no cap.
+    public var maxConnectionsPerHost: Int
+    public var poolWait: Duration
+
+    /// AsyncHTTPClient's per-host connection limit, set so high that it never makes a request wait.
+    static let unboundedConnections = 1 << 20
 
     public init(
         dial: Duration = .seconds(2), keepAlive: Duration = .seconds(30), read: Duration = .seconds(5),
-        write: Duration = .seconds(5), maxIdleConnections: Int = 100
+        write: Duration = .seconds(5), maxIdleConnections: Int = 100, maxConnectionsPerHost: Int = 0,
+        poolWait: Duration = .seconds(30)
     ) {
         self.dial = dial
         self.keepAlive = keepAlive
         self.read = read
         self.write = write
         self.maxIdleConnections = maxIdleConnections
+        self.maxConnectionsPerHost = maxConnectionsPerHost
+        self.poolWait = poolWait
     }
 
     /// Unset means the default; invalid or non-positive values are errors naming the variable.
@@ -39,7 +53,10 @@ public struct HTTPTimeoutConfig: Sendable, Equatable {
             keepAlive: env.duration("GATEWAY_HTTP_KEEPALIVE", default: defaults.keepAlive),
             read: env.duration("GATEWAY_HTTP_READ_TIMEOUT", default: defaults.read),
             write: env.duration("GATEWAY_HTTP_WRITE_TIMEOUT", default: defaults.write),
-            maxIdleConnections: env.int("GATEWAY_HTTP_MAX_IDLE_CONNS", default: defaults.maxIdleConnections, range: 1...100_000)
+            maxIdleConnections: env.int("GATEWAY_HTTP_MAX_IDLE_CONNS", default: defaults.maxIdleConnections, range: 1...100_000),
+            maxConnectionsPerHost: env.int(
+                "GATEWAY_HTTP_MAX_CONNS_PER_HOST", default: defaults.maxConnectionsPerHost, range: 0...1_000_000),
+            poolWait: env.duration("GATEWAY_HTTP_POOL_WAIT", default: defaults.poolWait)
         )
     }
 
@@ -48,7 +65,7 @@ public struct HTTPTimeoutConfig: Sendable, Equatable {
         var configuration = HTTPClient.Configuration()
         configuration.timeout = .init(connect: .init(dial), read: .init(read), write: .init(write))
         configuration.connectionPool = .init(
-            idleTimeout: .init(keepAlive), concurrentHTTP1ConnectionsPerHostSoftLimit: maxIdleConnections)
+            idleTimeout: .init(keepAlive), concurrentHTTP1ConnectionsPerHostSoftLimit: Self.unboundedConnections)
         // A refused connection is an answer: fail at once so fallback moves on, instead of
         // retrying until the dial timeout.
         configuration.connectionPool.retryConnectionEstablishment = false

@@ -11,6 +11,7 @@ public final class GatewayMetrics: Sendable {
     public let tokenCache: TokenCacheMetrics
     /// `gateway_server_connections_*`: open, closed by timeouts, evicted and refused at the cap.
     public let connections: ServerConnectionMetrics
+    public let auth: AuthMetrics
     let rateLimited: CoreMetrics.Counter
     let overhead: CoreMetrics.Timer
     let timeToFirstToken: CoreMetrics.Timer
@@ -22,6 +23,12 @@ public final class GatewayMetrics: Sendable {
     let revocationDelay: CoreMetrics.Timer
     private let requestHandles = Mutex<[String: (CoreMetrics.Counter, CoreMetrics.Timer)]>([:])
     private let upstreamTimers = Mutex<[String: CoreMetrics.Timer]>([:])
+    private let poolWaitTimers = Mutex<[String: CoreMetrics.Timer]>([:])
+    private let busyCounters = Mutex<[String: CoreMetrics.Counter]>([:])
+    private let attemptCounters = Mutex<[String: CoreMetrics.Counter]>([:])
+    private let streamErrorCounters = Mutex<[String: CoreMetrics.Counter]>([:])
+    let fallbacks: [FallbackPolicy.Reason: CoreMetrics.Counter]
+    let providersInCooldown: [ProviderCooldownKind: CoreMetrics.Gauge]
 
     /// 50 µs to 60 s: gateway overhead lives at the low end, model calls at the high end.
     public static let buckets: [Duration] = [
@@ -38,6 +45,7 @@ public final class GatewayMetrics: Sendable {
         self.factory = factory
         tokenCache = TokenCacheMetrics(factory: factory)
         connections = ServerConnectionMetrics(prefix: "gateway", factory: factory)
+        auth = AuthMetrics(factory: factory)
         rateLimited = .init(label: "gateway_rate_limited_total", factory: factory)
         overhead = .init(label: "gateway_overhead_seconds", factory: factory)
         timeToFirstToken = .init(label: "gateway_time_to_first_token_seconds", factory: factory)
@@ -47,6 +55,15 @@ public final class GatewayMetrics: Sendable {
         revocationConnected = .init(label: "gateway_revocation_stream_connected", factory: factory)
         revocationDelay = .init(label: "gateway_revocation_delay_seconds", factory: factory)
         revocationConnected.record(0)
+        fallbacks = Dictionary(
+            uniqueKeysWithValues: FallbackPolicy.Reason.allCases.map {
+                ($0, CoreMetrics.Counter(label: "gateway_fallbacks_total", dimensions: [("reason", $0.rawValue)], factory: factory))
+            })
+        providersInCooldown = Dictionary(
+            uniqueKeysWithValues: ProviderCooldownKind.allCases.map {
+                ($0, CoreMetrics.Gauge(label: "gateway_providers_in_cooldown", dimensions: [("reason", $0.rawValue)], factory: factory))
+            })
+        for gauge in providersInCooldown.values { gauge.record(0) }
     }
 
     /// One answered request: `gateway_requests_total` and `gateway_request_duration_seconds`.
@@ -80,9 +97,65 @@ public final class GatewayMetrics: Sendable {
         timer.recordNanoseconds(nanoseconds)
     }
 
+    /// Time spent waiting for a connection slot under `GATEWAY_HTTP_MAX_CONNS_PER_HOST`:
+    /// `gateway_upstream_pool_wait_seconds{provider}` (recorded only when there is a cap).
+    func recordPoolWait(provider: String, nanoseconds: Int64) {
+        guard nanoseconds > 0 else { return }
+        let timer = poolWaitTimers.withLock { timers in
+            if let timer = timers[provider] { return timer }
+            let timer = CoreMetrics.Timer(
+                label: "gateway_upstream_pool_wait_seconds", dimensions: [("provider", provider)], factory: factory)
+            timers[provider] = timer
+            return timer
+        }
+        timer.recordNanoseconds(nanoseconds)
+    }
+
+    /// A request that found no connection: `gateway_upstream_busy_total{provider,reason}`, reason
+    /// `pool_wait` (the per-host cap stayed full) or `file_descriptors` (the process had none left).
+    func recordPoolBusy(provider: String, reason: String) {
+        counter(busyCounters, key: provider + " " + reason) {
+            CoreMetrics.Counter(
+                label: "gateway_upstream_busy_total", dimensions: [("provider", provider), ("reason", reason)], factory: factory)
+        }.increment()
+    }
+
+    /// One upstream attempt by its outcome: `gateway_upstream_attempts_total{provider,outcome}`, the
+    /// outcome `ok`, `passed_through` (an error answer that is the request's own) or a
+    /// ``FallbackPolicy/Reason``.
+    func recordAttempt(provider: String, outcome: String) {
+        counter(attemptCounters, key: provider + " " + outcome) {
+            CoreMetrics.Counter(
+                label: "gateway_upstream_attempts_total", dimensions: [("provider", provider), ("outcome", outcome)], factory: factory)
+        }.increment()
+    }
+
+    /// A provider that failed after its stream had begun: `gateway_upstream_stream_errors_total{provider}`.
+    func recordStreamError(provider: String) {
+        counter(streamErrorCounters, key: provider) {
+            CoreMetrics.Counter(label: "gateway_upstream_stream_errors_total", dimensions: [("provider", provider)], factory: factory)
+        }.increment()
+    }
+
+    private func counter(
+        _ handles: borrowing Mutex<[String: CoreMetrics.Counter]>, key: String, make: () -> CoreMetrics.Counter
+    ) -> CoreMetrics.Counter {
+        handles.withLock { handles in
+            if let counter = handles[key] { return counter }
+            let counter = make()
+            handles[key] = counter
+            return counter
+        }
+    }
+
     /// Prometheus text, with scrape-time values brought up to date first.
-    func exposition(cache: IntrospectionCache?) -> [UInt8] {
+    func exposition(cache: IntrospectionCache?, authFailures: AuthFailureBudget? = nil, providers: ProviderRegistry? = nil) -> [UInt8] {
         if let cache { tokenCache.publish(cache.statistics) }
+        if let authFailures { auth.addressesOverBudget.record(authFailures.addressesOverBudget()) }
+        if let providers {
+            let counts = providers.cooldownCounts()
+            for (kind, gauge) in providersInCooldown { gauge.record(counts[kind] ?? 0) }
+        }
         return registry.emitToBuffer()
     }
 }

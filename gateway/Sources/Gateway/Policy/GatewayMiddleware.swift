@@ -1,19 +1,27 @@
+import HTTPTypes
 import Hummingbird
 import Synchronization
+import TokenRuntime
 
 /// The outermost middleware: CORS (preflight answered here, before auth), the request id (kept from
-/// the client or generated, returned on every response), request metrics, and every error that
-/// escaped a handler turned into OpenAI's error envelope.
+/// the client or generated, returned on every response), the client address (behind trusted
+/// proxies), request metrics, and every error that escaped a handler turned into OpenAI's error envelope.
 struct GatewayMiddleware: RouterMiddleware {
     typealias Context = GatewayRequestContext
     let cors: CORSPolicy
     let metrics: GatewayMetrics
+    var trustedProxies = TrustedProxies()
     let requestIDs = RequestIDGenerator()
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let start = ContinuousClock.now
         var context = context
         context.requestID = Self.clientRequestID(request) ?? requestIDs.next()
+        if !trustedProxies.isEmpty {
+            context.clientAddress = trustedProxies.clientAddress(
+                peer: context.remoteAddress, forwardedFor: request.headers[.xForwardedFor],
+                forwarded: request.headers[.forwarded])
+        }
         let origin = request.headers[.origin]
 
         if request.method == .options, origin != nil, request.headers[.accessControlRequestMethod] != nil {

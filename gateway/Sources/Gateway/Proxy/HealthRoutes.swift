@@ -1,17 +1,23 @@
 import AsyncHTTPClient
 import Hummingbird
 import NIOCore
+import TokenRuntime
 
-/// `GET /healthz` (alive), `GET /readyz` (token runtime reachable in remote mode, audit sink up),
-/// `GET /metrics` (Prometheus text).
+/// `GET /healthz` (alive), `GET /readyz` (token runtime reachable in remote mode, audit sink up;
+/// lists the providers that are out or cooling down, and why; with the open-file limit the process
+/// runs with), `GET /metrics` (Prometheus text).
 struct HealthRoutes: Sendable {
     let metrics: GatewayMetrics
     let cache: IntrospectionCache?
+    let authFailures: AuthFailureBudget?
     let audit: any AuditSink
     /// Checks the token runtime; nil in dev in-process mode.
     let runtimeProbe: (@Sendable () async -> Bool)?
     /// Reported by `/readyz`, never failing it: while the stream is down the cache TTLs still bound staleness.
     let revocations: RevocationSubscriber?
+    /// Its providers out or cooling down are listed by `/readyz`, never failing it: the other
+    /// providers (and other replicas) still serve, and a rejected key is fixed by the operator.
+    var providers: ProviderRegistry? = nil
 
     func register(on router: Router<GatewayRequestContext>) {
         router.get("/healthz") { _, _ in Self.json(.ok, #"{"status":"ok"}"#) }
@@ -20,15 +26,18 @@ struct HealthRoutes: Sendable {
             let auditUp = await audit.isHealthy()
             let ready = runtime && auditUp
             let stream = revocations?.streamState.rawValue ?? "off"
+            let out = providers?.providersOutJSON() ?? "[]"
+            let files = OpenFileLimit.current().map { String($0.soft) } ?? "null"
             return Self.json(
                 ready ? .ok : .serviceUnavailable,
-                #"{"status":"\#(ready ? "ready" : "not ready")","token_runtime":"\#(runtime ? "up" : "down")","audit":"\#(auditUp ? "up" : "down")","revocation_stream":"\#(stream)"}"#
+                #"{"status":"\#(ready ? "ready" : "not ready")","token_runtime":"\#(runtime ? "up" : "down")","audit":"\#(auditUp ? "up" : "down")","revocation_stream":"\#(stream)","providers_out":\#(out),"open_files_limit":\#(files)}"#
             )
         }
         router.get("/metrics") { _, _ in
             Response(
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
-                body: .init(byteBuffer: ByteBuffer(bytes: metrics.exposition(cache: cache))))
+                body: .init(
+                    byteBuffer: ByteBuffer(bytes: metrics.exposition(cache: cache, authFailures: authFailures, providers: providers))))
         }
     }
 

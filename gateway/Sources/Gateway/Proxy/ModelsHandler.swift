@@ -24,7 +24,7 @@ struct ModelsHandler: Sendable {
     }
 
     func handle(_ request: Request, context: GatewayRequestContext) async throws -> Response {
-        let claims = try await authenticator.authenticate(request)
+        let claims = try await authenticator.authenticate(request, clientAddress: context.clientAddress)
         let body = claims.models.map { allowed in Self.encode(registry.models.filter { allowed.contains($0.id) }) } ?? fullList
         return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: body))
     }

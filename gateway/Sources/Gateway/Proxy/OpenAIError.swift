@@ -90,6 +90,22 @@ public struct OpenAIError: HTTPResponseError, Sendable {
             code: "request_too_large")
     }
 
+    /// The client address spent its budget of failed authentications (`GATEWAY_AUTH_FAILURE_LIMIT`).
+    static func tooManyFailedAuthentications(retryAfter seconds: Double) -> OpenAIError {
+        let retry = max(1, Int(seconds.rounded(.up)))
+        return OpenAIError(
+            .tooManyRequests,
+            "Too many failed authentications from this address. Please try again in \(retry)s with a valid API key.",
+            type: "rate_limit_exceeded", code: "too_many_failed_authentications", headers: [.retryAfter: String(retry)])
+    }
+
+    /// Too many tokens unknown to the cache at once across all clients (`GATEWAY_TOKEN_RUNTIME_MAX_MISS_RATE`).
+    static func introspectionRateLimited(retryAfter seconds: Double) -> OpenAIError {
+        OpenAIError(
+            .serviceUnavailable, "The gateway is checking too many new API keys at once; please retry shortly.",
+            type: "api_error", code: "token_checks_busy", headers: [.retryAfter: String(max(1, Int(seconds.rounded(.up))))])
+    }
+
     static let tokenRuntimeUnavailable = OpenAIError(
         .serviceUnavailable, "The token service is unavailable; please retry shortly.", type: "api_error",
         code: "token_runtime_unavailable", headers: [.retryAfter: "1"])
@@ -98,8 +114,37 @@ public struct OpenAIError: HTTPResponseError, Sendable {
         OpenAIError(.badGateway, message, type: "api_error", code: "upstream_error")
     }
 
+    /// The gateway's own connection cap (or its file descriptors) left no room for the request: retry shortly.
+    static func upstreamBusy(_ message: String) -> OpenAIError {
+        OpenAIError(.serviceUnavailable, message, type: "api_error", code: "upstream_busy", headers: [.retryAfter: "1"])
+    }
+
     static func upstreamTimeout(_ message: String) -> OpenAIError {
         OpenAIError(.gatewayTimeout, message, type: "api_error", code: "upstream_timeout")
+    }
+
+    /// Every provider of the model refused with its own rate limit.
+    static func providersRateLimited(_ model: String, retryAfter: Int) -> OpenAIError {
+        OpenAIError(
+            .tooManyRequests,
+            "Every provider of model '\(model)' is rate limited at the moment. Please try again in \(retryAfter)s.",
+            type: "requests", code: "rate_limit_exceeded", headers: [.retryAfter: String(retryAfter)])
+    }
+
+    /// Every provider of the model rejected the gateway's own API key. The providers' messages are
+    /// never passed on: they can quote part of the key.
+    static func upstreamCredentialsRejected(_ model: String, providers: [String]) -> OpenAIError {
+        OpenAIError(
+            .badGateway,
+            "The providers of model '\(model)' (\(providers.joined(separator: ", "))) rejected the gateway's credentials; the gateway's operator must fix the provider API keys.",
+            type: "api_error", code: "upstream_credentials_rejected")
+    }
+
+    /// Sent as the last server-sent event when the provider fails after the stream has begun.
+    static func upstreamStreamFailed(_ provider: String) -> OpenAIError {
+        OpenAIError(
+            .badGateway, "The provider \(provider) failed in the middle of the stream; the answer is incomplete.", type: "api_error",
+            code: "upstream_stream_error")
     }
 
     /// Any error thrown below the HTTP edge, in the envelope.

@@ -3,13 +3,17 @@ import Hummingbird
 import Logging
 import NIOCore
 import TokenProtocol
+import TokenRuntime
 
 /// `POST /v1/chat/completions`, `/v1/completions`, `/v1/embeddings` (and `/api/v1/*`): auth, rate
 /// limit, body checks, then the providers serving the model in strategy order until one answers.
 ///
-/// Fallback happens only before any byte reached the client: on a connection error, a timeout or a
-/// 5xx. Upstream 4xx answers are the client's problem and pass through unchanged. Non-streaming
-/// bodies pass through byte for byte; streams are relayed chunk by chunk as they arrive.
+/// Fallback happens only before any byte reached the client, on a connection error, a timeout or a
+/// status of ``FallbackPolicy`` (the provider's own condition: 429, 401/403 to our key, 408, 5xx);
+/// providers rate limited or out are left out (``ProviderCooldown``). Other upstream answers (the
+/// request's own 400, 404, 413, 422) pass through unchanged. Non-streaming bodies pass through byte
+/// for byte; streams are relayed chunk by chunk as they arrive, and a provider failing mid-stream
+/// ends the stream with an error event, never with a second provider's answer.
 struct ProxyHandler: Sendable {
     let authenticator: RequestAuthenticator
     let registry: ProviderRegistry
@@ -19,6 +23,7 @@ struct ProxyHandler: Sendable {
     let metrics: GatewayMetrics
     let maxBodyBytes: Int
     let clock: any WallClock
+    var fallback = FallbackPolicy()
     let logger: Logger
 
     static let maxUpstreamBody = 64 << 20
@@ -30,13 +35,19 @@ struct ProxyHandler: Sendable {
         var upstreamWait: Duration = .zero
         var rateHeaders = HTTPFields()
         var limits = RateLimiter.Limits(requestsPerMinute: 0, tokensPerMinute: 0)
+
+        /// Adds `provider:outcome` to the audit record's attempt log.
+        mutating func log(_ provider: Provider, _ outcome: String) {
+            let entry = provider.name + ":" + outcome
+            record.attemptLog = record.attemptLog.map { $0 + " " + entry } ?? entry
+        }
     }
 
     func handle(_ request: Request, context: GatewayRequestContext, endpoint: Endpoint) async -> Response {
         var exchange = Exchange(
             record: AuditRecord(
                 time: clock.now(), requestID: context.requestID, route: context.endpointPath ?? request.uri.path,
-                status: 0, latencyMs: 0, clientAddress: context.remoteAddress),
+                status: 0, latencyMs: 0, clientAddress: context.clientAddress),
             started: .now)
         do {
             return try await proxy(request, endpoint: endpoint, exchange: &exchange)
@@ -54,7 +65,7 @@ struct ProxyHandler: Sendable {
     }
 
     private func proxy(_ request: Request, endpoint: Endpoint, exchange: inout Exchange) async throws -> Response {
-        let claims = try await authenticator.authenticate(request)
+        let claims = try await authenticator.authenticate(request, clientAddress: exchange.record.clientAddress)
         exchange.record.tokenID = claims.jti
         exchange.record.subject = claims.subject
 
@@ -92,57 +103,142 @@ struct ProxyHandler: Sendable {
         let upstreamRequest = UpstreamRequest(
             endpoint: endpoint, body: body, stream: probe.stream, requestID: exchange.record.requestID,
             accept: request.headers[.accept])
-        var timedOut = false
-        var lastProblem = ""
-        for provider in candidates {
+        let plan = fallback.plan(candidates, model: probe.model, now: registry.clock.now())
+        var refusals = ProviderRefusals()
+        for skip in plan.skipped { skipped(skip, refusals: &refusals, exchange: exchange) }
+        for provider in plan.attempts {
+            if let previous = refusals.lastReason, exchange.record.attempts > 0 { metrics.fallbacks[previous]?.increment() }
             exchange.record.attempts += 1
             exchange.record.provider = provider.name
             let attemptStart = ContinuousClock.now
             do {
                 let upstream = try await provider.client.send(upstreamRequest)
-                if upstream.status >= 500 {
-                    _ = try? await upstream.body.collect(upTo: 1 << 16)
-                    failed(provider, outcome: "status_\(upstream.status)", since: attemptStart, exchange: &exchange)
-                    lastProblem = "\(provider.name) answered \(upstream.status)"
-                    timedOut = false
+                metrics.recordPoolWait(provider: provider.name, nanoseconds: upstream.poolWait.nanoseconds)
+                if let reason = fallback.reason(forStatus: upstream.status) {
+                    let errorBody = (try? await upstream.body.collect(upTo: 1 << 16)) ?? ByteBuffer()
+                    refused(
+                        provider, reason: reason, upstream: upstream, body: errorBody, model: probe.model, since: attemptStart,
+                        refusals: &refusals, exchange: &exchange)
                     continue
                 }
                 if probe.stream, (200..<300).contains(upstream.status) {
+                    // The answer keeps its connection lease (pool accounting, the per-host slot)
+                    // until its last byte was relayed: `stream` holds `upstream` to the end.
                     succeeded(provider, since: attemptStart, exchange: &exchange)
-                    return stream(upstream, exchange: exchange)
+                    return stream(upstream, provider: provider, exchange: exchange)
                 }
                 let bytes = try await upstream.body.collect(upTo: Self.maxUpstreamBody)
-                succeeded(provider, since: attemptStart, exchange: &exchange)
+                succeeded(provider, status: upstream.status, since: attemptStart, exchange: &exchange)
                 return complete(upstream, body: bytes, exchange: exchange)
+            } catch let error as OpenAIError {
+                // The gateway's own answer about this call (not the provider's): no fallback.
+                throw error
+            } catch UpstreamError.busy {
+                // The operator's connection cap stayed full: the provider is healthy, so this is no
+                // failure for routing; another provider of the model may still have room.
+                metrics.recordPoolBusy(provider: provider.name, reason: "pool_wait")
+                exchange.upstreamWait += ContinuousClock.now - attemptStart
+                exchange.log(provider, "busy")
+                refusals.busy(problem: "\(provider.name) has no free connection")
+            } catch UpstreamError.outOfFileDescriptors {
+                metrics.recordPoolBusy(provider: provider.name, reason: "file_descriptors")
+                exchange.upstreamWait += ContinuousClock.now - attemptStart
+                exchange.log(provider, "no_file_descriptor")
+                logger.error(
+                    "out of file descriptors opening a provider connection",
+                    metadata: ["provider": "\(provider.name)", "open_files_limit": "\(OpenFileLimit.current()?.description ?? "?")"])
+                refusals.busy(problem: "the gateway has no free file descriptor")
+            } catch is CancellationError {
+                throw CancellationError()  // the client left while the request waited: not the provider's doing
             } catch UpstreamError.timeout {
-                failed(provider, outcome: "timeout", since: attemptStart, exchange: &exchange)
-                lastProblem = "\(provider.name) timed out"
-                timedOut = true
+                failed(provider, reason: .timeout, since: attemptStart, exchange: &exchange)
+                refusals.failed(.timeout, problem: "\(provider.name) timed out")
             } catch {
-                failed(provider, outcome: "error", since: attemptStart, exchange: &exchange)
-                lastProblem = "\(provider.name) could not be reached"
-                timedOut = false
+                failed(provider, reason: .connectionError, since: attemptStart, exchange: &exchange)
+                refusals.failed(.connectionError, problem: "\(provider.name) could not be reached")
                 logger.warning(
                     "upstream call failed",
                     metadata: ["request.id": "\(exchange.record.requestID)", "provider": "\(provider.name)", "error": "\(error)"])
             }
         }
-        let message = "No provider could answer for model '\(probe.model)' after \(exchange.record.attempts) attempt(s); last: \(lastProblem)."
-        throw timedOut ? OpenAIError.upstreamTimeout(message) : OpenAIError.upstreamFailed(message)
+        throw refusals.error(model: probe.model, attempts: exchange.record.attempts)
     }
 
-    private func succeeded(_ provider: Provider, since start: ContinuousClock.Instant, exchange: inout Exchange) {
+    /// A provider left out because it is rate limited or out: counted among the refusals, and an
+    /// out provider's error logged again at most once a minute.
+    private func skipped(_ skip: FallbackPolicy.Skip, refusals: inout ProviderRefusals, exchange: Exchange) {
+        let now = registry.clock.now()
+        switch skip.availability {
+        case .rateLimited(let until):
+            refusals.rateLimited(skip.provider.name, seconds: until - now, tried: false)
+        case .out(let outage):
+            refusals.credentialsRejected(skip.provider.name, status: outage.status, tried: false)
+            if skip.provider.cooldown.shouldRemind(now: now) { logRejectedKey(skip.provider, status: outage.status, exchange: exchange) }
+        case .available:
+            break
+        }
+    }
+
+    /// A listed status: the provider cools down (429) or goes out (401/403) or counts a failure,
+    /// and the request moves on.
+    private func refused(
+        _ provider: Provider, reason: FallbackPolicy.Reason, upstream: UpstreamResponse, body: ByteBuffer, model: String,
+        since start: ContinuousClock.Instant, refusals: inout ProviderRefusals, exchange: inout Exchange
+    ) {
+        let now = registry.clock.now()
+        switch reason {
+        case .rateLimited:
+            let hint = RateLimitHint.from(headers: upstream.headers, body: body, model: model, now: now)
+            provider.cooldown.rateLimit(hint.scope, until: now + hint.seconds)
+            refusals.rateLimited(provider.name, seconds: hint.seconds, tried: true)
+            logger.notice(
+                "provider rate limited; cooling it down",
+                metadata: [
+                    "request.id": "\(exchange.record.requestID)", "provider": "\(provider.name)",
+                    "cooldown.seconds": "\(hint.seconds)", "cooldown.scope": "\(hint.scope)",
+                ])
+        case .credentialsRejected:
+            refusals.credentialsRejected(provider.name, status: upstream.status, tried: true)
+            if provider.cooldown.rejectCredentials(status: upstream.status, now: now) {
+                logRejectedKey(provider, status: upstream.status, exchange: exchange)
+            }
+        case .serverError, .timeout, .connectionError:
+            refusals.failed(reason, problem: "\(provider.name) answered \(upstream.status)")
+        }
+        let elapsed = ContinuousClock.now - start
+        exchange.upstreamWait += elapsed
+        if reason == .serverError { provider.stats.recordFailure(now: clock.now(), latency: elapsed.inSeconds) }
+        exchange.log(provider, String(upstream.status))
+        metrics.recordUpstream(provider: provider.name, outcome: "status_\(upstream.status)", nanoseconds: elapsed.nanoseconds)
+        metrics.recordAttempt(provider: provider.name, outcome: reason.rawValue)
+    }
+
+    /// Never the provider's message: it can quote part of the key.
+    private func logRejectedKey(_ provider: Provider, status: Int, exchange: Exchange) {
+        logger.error(
+            "provider rejected the gateway's API key; it is out until the key is fixed (config reload or restart)",
+            metadata: ["request.id": "\(exchange.record.requestID)", "provider": "\(provider.name)", "upstream.status": "\(status)"])
+    }
+
+    /// An answer for the client: a success, or an error that is the request's own (passed through).
+    private func succeeded(_ provider: Provider, status: Int = 200, since start: ContinuousClock.Instant, exchange: inout Exchange) {
         let elapsed = ContinuousClock.now - start
         exchange.upstreamWait += elapsed
         provider.stats.recordSuccess(latency: elapsed.inSeconds)
+        exchange.log(provider, String(status))
         metrics.recordUpstream(provider: provider.name, outcome: "ok", nanoseconds: elapsed.nanoseconds)
+        metrics.recordAttempt(provider: provider.name, outcome: (200..<400).contains(status) ? "ok" : "passed_through")
     }
 
-    private func failed(_ provider: Provider, outcome: String, since start: ContinuousClock.Instant, exchange: inout Exchange) {
+    private func failed(
+        _ provider: Provider, reason: FallbackPolicy.Reason, since start: ContinuousClock.Instant, exchange: inout Exchange
+    ) {
         let elapsed = ContinuousClock.now - start
         exchange.upstreamWait += elapsed
         provider.stats.recordFailure(now: clock.now(), latency: elapsed.inSeconds)
-        metrics.recordUpstream(provider: provider.name, outcome: outcome, nanoseconds: elapsed.nanoseconds)
+        exchange.log(provider, reason == .timeout ? "timeout" : "error")
+        metrics.recordUpstream(provider: provider.name, outcome: reason == .timeout ? "timeout" : "error", nanoseconds: elapsed.nanoseconds)
+        metrics.recordAttempt(provider: provider.name, outcome: reason.rawValue)
     }
 
     /// A whole upstream answer, passed through byte for byte, as one buffer: the server then writes
@@ -150,20 +246,37 @@ struct ProxyHandler: Sendable {
     /// two). The audit record is written as the answer is handed to the connection: a client
     /// leaving after that point cannot be told apart from one that read it, unlike a stream (499).
     private func complete(_ upstream: UpstreamResponse, body: ByteBuffer, exchange: Exchange) -> Response {
-        var headers = upstream.headers
+        let status = upstream.status
+        var headers = Self.clientHeaders(upstream.headers, status: status)
         headers.append(contentsOf: exchange.rateHeaders)
         metrics.overhead.recordNanoseconds((ContinuousClock.now - exchange.started - exchange.upstreamWait).nanoseconds)
-        let status = upstream.status
         let usage = (200..<300).contains(status) ? UsageExtractor.extract(body.readableBytesView) : nil
         finish(exchange, status: status, usage: usage)
         return Response(status: .init(code: status), headers: headers, body: .init(byteBuffer: body))
     }
 
+    /// The provider's rate-limit hints are for the gateway; a client sees the gateway's own
+    /// `x-ratelimit-*` headers. An error passed through keeps its `Retry-After`.
+    static func clientHeaders(_ upstream: HTTPFields, status: Int) -> HTTPFields {
+        var headers = upstream
+        for name in RateLimitHint.headerNames where (200..<300).contains(status) || name != .retryAfter {
+            headers[name] = nil
+        }
+        return headers
+    }
+
+    /// The client's write failed: it went away.
+    struct ClientGone: Error {
+        var underlying: any Error
+    }
+
     /// A server-sent event stream, relayed chunk by chunk. If the client goes away, the write
     /// fails, the upstream body is dropped (which cancels the upstream request) and the audit
-    /// record keeps what was known.
-    private func stream(_ upstream: UpstreamResponse, exchange: Exchange) -> Response {
-        var headers = upstream.headers
+    /// record keeps what was known (499). If the provider fails mid-stream, the stream ends with
+    /// one `data: {"error": ...}` event (which the OpenAI SDKs raise as an APIError) and the audit
+    /// record says 502: the answer is never continued from another provider.
+    private func stream(_ upstream: UpstreamResponse, provider: Provider, exchange: Exchange) -> Response {
+        var headers = Self.clientHeaders(upstream.headers, status: upstream.status)
         headers[.contentType] = upstream.headers[.contentType] ?? "text/event-stream"
         headers[.cacheControl] = "no-cache"
         headers[.init("X-Accel-Buffering")!] = "no"
@@ -180,15 +293,42 @@ struct ProxyHandler: Sendable {
                         metrics.timeToFirstToken.recordNanoseconds((ContinuousClock.now - exchange.started).nanoseconds)
                     }
                     tail.append(chunk.readableBytesView)
-                    try await writer.write(chunk)
+                    do {
+                        try await writer.write(chunk)
+                    } catch {
+                        throw ClientGone(underlying: error)
+                    }
                 }
-                try await writer.finish(nil)
-                finish(exchange, status: status, usage: UsageExtractor.extract(tail.bytes))
-            } catch {
+            } catch let gone as ClientGone {
                 // 499: the client closed the request (nginx's convention); the audit keeps partial usage.
+                finish(exchange, status: 499, usage: UsageExtractor.extract(tail.bytes))
+                throw gone.underlying
+            } catch {
+                provider.stats.recordFailure(now: clock.now(), latency: 0)
+                metrics.recordStreamError(provider: provider.name)
+                logger.warning(
+                    "provider failed mid-stream; ending the stream with an error event",
+                    metadata: ["request.id": "\(exchange.record.requestID)", "provider": "\(provider.name)", "error": "\(error)"])
+                finish(exchange, status: 502, usage: UsageExtractor.extract(tail.bytes))
+                // A partial event the provider left open is closed first.
+                let atBoundary = tail.bytes.isEmpty || tail.bytes.suffix(2).elementsEqual([10, 10])
+                var event = ByteBuffer(string: atBoundary ? "data: " : "\n\ndata: ")
+                var payload = OpenAIError.upstreamStreamFailed(provider.name).body
+                event.writeBuffer(&payload)
+                event.writeString("\n\n")
+                try await writer.write(event)
+                try await writer.finish(nil)
+                return
+            }
+            // The connection lease (pool accounting, the per-host slot) lives until here.
+            withExtendedLifetime(upstream.lease) {}
+            do {
+                try await writer.finish(nil)
+            } catch {
                 finish(exchange, status: 499, usage: UsageExtractor.extract(tail.bytes))
                 throw error
             }
+            finish(exchange, status: status, usage: UsageExtractor.extract(tail.bytes))
         }
         return Response(status: .init(code: status), headers: headers, body: body)
     }

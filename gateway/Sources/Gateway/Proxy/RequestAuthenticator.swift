@@ -1,20 +1,64 @@
 import HTTPTypes
 import Hummingbird
 import TokenProtocol
+import TokenRuntime
 
-/// Bearer token -> claims, or the OpenAI-style 401/503 the client should see.
+/// Bearer token -> claims, or the OpenAI-style 401/429/503 the client should see.
+///
+/// A token the cache knows as active is let through at once: nothing below costs it anything.
+/// Every other token is first checked against the client address's budget of failed
+/// authentications (``AuthFailureBudget``; 429 `too_many_failed_authentications` when it is spent)
+/// and, if it would need an introspection, against the global ceiling on cache misses
+/// (``IntrospectionRateLimit``; 503). A token found unknown, revoked, expired or malformed is
+/// charged to the client address.
 struct RequestAuthenticator: Sendable {
     let verifier: any TokenVerifier
+    let failures: AuthFailureBudget?
+    let missRate: IntrospectionRateLimit?
+    let metrics: AuthMetrics
 
-    func authenticate(_ request: Request) async throws -> TokenClaims {
+    init(
+        verifier: any TokenVerifier, failures: AuthFailureBudget? = nil, missRate: IntrospectionRateLimit? = nil,
+        metrics: AuthMetrics
+    ) {
+        self.verifier = verifier
+        self.failures = failures
+        self.missRate = missRate
+        self.metrics = metrics
+    }
+
+    func authenticate(_ request: Request, clientAddress: String?) async throws -> TokenClaims {
         guard let header = request.headers[.authorization] else { throw OpenAIError.missingToken }
-        guard let token = AuthorizationHeader.credentials(header, scheme: "bearer") else {
+        guard let credentials = AuthorizationHeader.credentials(header, scheme: "bearer") else {
             throw OpenAIError.invalidToken("The Authorization header must be: Bearer YOUR_KEY.")
         }
-        switch await verifier.verify(String(token)) {
+        let token = String(credentials)
+        let known = verifier.knownVerdict(token)
+        if case .cached(.active(let claims)) = known { return claims }
+
+        let budgetKey = clientAddress.map { TrustedProxies.normalizedAddress(Substring($0)) ?? $0 }
+        if let failures, let budgetKey, let wait = failures.retryAfter(budgetKey) {
+            metrics.shedByAddress.increment()
+            throw OpenAIError.tooManyFailedAuthentications(retryAfter: wait)
+        }
+        let verdict: TokenVerdict
+        switch known {
+        case .malformed: verdict = .inactive(.unknown)
+        case .cached(let cached): verdict = cached
+        case .notKnown:
+            if let missRate, let wait = missRate.admit() {
+                metrics.shedByMissRate.increment()
+                throw OpenAIError.introspectionRateLimited(retryAfter: wait)
+            }
+            verdict = await verifier.verify(token)
+        }
+        switch verdict {
         case .active(let claims):
             return claims
         case .inactive(let status):
+            let reason = known == .malformed ? "malformed" : status == .expired ? "expired" : status == .revoked ? "revoked" : "unknown"
+            metrics.failed(reason)
+            if let failures, let budgetKey { failures.charge(budgetKey, reason: reason) }
             switch status {
             case .expired: throw OpenAIError.invalidToken("The API key has expired.")
             case .revoked: throw OpenAIError.invalidToken("The API key has been revoked.")

@@ -1,16 +1,23 @@
 import Hummingbird
+import TokenRuntime
 import Logging
 import NIOCore
+import Synchronization
 
 /// An OpenAI-compatible HTTP server answering like the built-in `mock` provider: the upstream of
 /// integration tests, benchmarks and `scripts/run-local.sh` (`gateway mock-upstream`). Knobs make it
-/// slow or failing on purpose.
+/// slow or failing on purpose. `GET /mock/requests` answers `{"requests": N}`: the completion,
+/// completions and embeddings requests it has received.
 public struct MockUpstreamServer: Sendable {
     public var chunkDelay: Duration
     /// Wait this long before answering (to provoke timeouts).
     public var headDelay: Duration
-    /// Answer every request with this status and an error body instead.
+    /// Answer every request with this status and an OpenAI-shaped error body instead (``MockFailure``).
     public var failStatus: Int?
+    /// Headers added to those failure answers (`retry-after: 7`).
+    public var failHeaders: HTTPFields
+    /// Streams: cut the connection after this many events (a provider failing mid-stream).
+    public var streamCutAfter: Int?
     public var models: [String]
     /// Answer every request with one precomputed answer (streamed when the body asks for a
     /// stream) instead of parsing it: the fast upstream of benchmarks.
@@ -18,11 +25,13 @@ public struct MockUpstreamServer: Sendable {
 
     public init(
         chunkDelay: Duration = .zero, headDelay: Duration = .zero, failStatus: Int? = nil, models: [String] = ["mock-echo"],
-        canned: Bool = false
+        canned: Bool = false, failHeaders: HTTPFields = [:], streamCutAfter: Int? = nil
     ) {
         self.chunkDelay = chunkDelay
         self.headDelay = headDelay
         self.failStatus = failStatus
+        self.failHeaders = failHeaders
+        self.streamCutAfter = streamCutAfter
         self.models = models
         self.canned = canned
     }
@@ -30,6 +39,7 @@ public struct MockUpstreamServer: Sendable {
     public func buildRouter() -> Router<BasicRequestContext> {
         let router = Router()
         let client = MockProviderClient(chunkDelay: chunkDelay)
+        let received = RequestCounter()
         let sample = ByteBuffer(
             string:
                 #"{"model":"\#(models.first ?? "mock-echo")","stream_options":{"include_usage":true},"messages":[{"role":"user","content":"hello from the benchmark"}]}"#
@@ -43,13 +53,17 @@ public struct MockUpstreamServer: Sendable {
         let streamMarker = Array(#""stream":true"#.utf8)
         for endpoint in Endpoint.allCases {
             router.post("/v1\(endpoint.rawValue)") { request, _ -> Response in
+                received.increment()
                 if headDelay > .zero { try await Task.sleep(for: headDelay) }
-                if let failStatus {
-                    return Response(
-                        status: .init(code: failStatus), headers: [.contentType: "application/json"],
-                        body: .init(byteBuffer: ByteBuffer(string: #"{"error":{"message":"mock failure","type":"api_error","param":null,"code":null}}"#)))
-                }
                 let body = try await request.body.collect(upTo: 64 << 20)
+                if let failStatus {
+                    var headers = failHeaders
+                    headers[.contentType] = "application/json"
+                    let model = MockCompletion.parse(body, endpoint: endpoint)?.model ?? "mock"
+                    return Response(
+                        status: .init(code: failStatus), headers: headers,
+                        body: .init(byteBuffer: MockFailure.body(status: failStatus, model: model, authorization: request.headers[.authorization])))
+                }
                 if canned {
                     let stream = UsageExtractor.firstIndex(of: streamMarker, in: Array(body.readableBytesView)) != nil
                     return Response(
@@ -60,7 +74,20 @@ public struct MockUpstreamServer: Sendable {
                 let responseBody: ResponseBody
                 switch answer.body {
                 case .buffer(let buffer): responseBody = .init(byteBuffer: buffer)
-                case .chunks(let stream): responseBody = .init(asyncSequence: stream)
+                case .chunks(let stream):
+                    if let streamCutAfter {
+                        responseBody = ResponseBody { writer in
+                            var sent = 0
+                            for try await chunk in stream {
+                                if sent == streamCutAfter { throw MockFailure.Cut() }
+                                try await writer.write(chunk)
+                                sent += 1
+                            }
+                            try await writer.finish(nil)
+                        }
+                    } else {
+                        responseBody = .init(asyncSequence: stream)
+                    }
                 case .http(let stream): responseBody = .init(asyncSequence: stream)
                 }
                 return Response(status: .init(code: answer.status), headers: answer.headers, body: responseBody)
@@ -71,12 +98,25 @@ public struct MockUpstreamServer: Sendable {
             Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: list))
         }
         router.get("/healthz") { _, _ in HTTPResponse.Status.ok }
+        router.get("/mock/requests") { _, _ in
+            Response(
+                status: .ok, headers: [.contentType: "application/json"],
+                body: .init(byteBuffer: ByteBuffer(string: #"{"requests":\#(received.count)}"#)))
+        }
         return router
     }
 
     public func buildApplication(host: String, port: Int, logger: Logger) -> some ApplicationProtocol {
         Application(
-            router: buildRouter(), configuration: .init(address: .hostname(host, port: port), serverName: "mock-upstream"),
+            router: buildRouter(), configuration: .init(address: .hostname(host, port: port), serverName: "mock-upstream", backlog: ListenBacklog.connections),
             logger: logger)
     }
+}
+
+/// The mock's request count, shared by its routes.
+private final class RequestCounter: Sendable {
+    private let value = Atomic<Int>(0)
+
+    func increment() { value.add(1, ordering: .relaxed) }
+    var count: Int { value.load(ordering: .relaxed) }
 }

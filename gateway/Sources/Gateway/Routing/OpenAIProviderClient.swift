@@ -4,8 +4,8 @@ import Hummingbird
 import NIOCore
 import NIOHTTP1
 
-/// Any OpenAI-compatible HTTP API, through pooled keep-alive AsyncHTTPClients (one per event
-/// loop, ``LoopLocalHTTPClients``) per provider.
+/// Any OpenAI-compatible HTTP API, through pooled keep-alive AsyncHTTPClients per provider
+/// (``LoopLocalHTTPClients``: per event loop, idle and per-host connection limits).
 ///
 /// Requests are built from scratch: the provider's API key replaces the client's bearer token, and
 /// only `Content-Type`, `Accept` and `x-request-id` travel upstream (no hop-by-hop headers).
@@ -30,6 +30,9 @@ public struct OpenAIProviderClient: ProviderClient {
     static let passedHeaders: [(String, HTTPField.Name)] = [
         ("content-type", .contentType), ("openai-processing-ms", HTTPField.Name("openai-processing-ms")!),
         ("openai-version", HTTPField.Name("openai-version")!),
+        // Rate-limit hints for the gateway's fallback (RateLimitHint); not passed to clients.
+        ("retry-after", .retryAfter), ("retry-after-ms", HTTPField.Name("retry-after-ms")!),
+        ("x-ratelimit-reset-requests", HTTPField.Name("x-ratelimit-reset-requests")!),
     ]
 
     public func send(_ request: UpstreamRequest) async throws -> UpstreamResponse {
@@ -41,21 +44,23 @@ public struct OpenAIProviderClient: ProviderClient {
         upstream.headers.add(name: "Accept", value: request.accept ?? (request.stream ? "text/event-stream" : "application/json"))
         upstream.headers.add(name: "x-request-id", value: request.requestID)
         upstream.body = .bytes(request.body)
+        let lease = try await httpClients.lease()
         let response: HTTPClientResponse
         do {
-            response = try await httpClients.current.execute(upstream, deadline: .now() + TimeAmount(request.stream ? streamTimeout : timeout))
+            response = try await lease.client.execute(upstream, deadline: .now() + TimeAmount(request.stream ? streamTimeout : timeout))
         } catch let error as HTTPClientError
             where error == .deadlineExceeded || error == .readTimeout || error == .connectTimeout
         {
             throw UpstreamError.timeout
         } catch {
+            if OutOfFileDescriptors.caused(error) { throw UpstreamError.outOfFileDescriptors }
             throw UpstreamError.connection(String(describing: error))
         }
         var headers = HTTPFields()
         for (name, field) in Self.passedHeaders {
             if let value = response.headers.first(name: name) { headers[field] = value }
         }
-        return UpstreamResponse(status: Int(response.status.code), headers: headers, body: .http(response.body))
+        return UpstreamResponse(status: Int(response.status.code), headers: headers, body: .http(response.body), lease: lease)
     }
 
     public func shutdown() async throws {

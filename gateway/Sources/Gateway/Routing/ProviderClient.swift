@@ -32,12 +32,19 @@ public struct UpstreamResponse: Sendable {
     public var status: Int
     public var headers: HTTPFields
     public var body: UpstreamBody
+    /// The connection lease this answer arrived on (pool accounting and the per-host slot); kept
+    /// until the body has been relayed, released when the answer is dropped.
+    public var lease: LoopLocalHTTPClients.Lease?
 
-    public init(status: Int, headers: HTTPFields, body: UpstreamBody) {
+    public init(status: Int, headers: HTTPFields, body: UpstreamBody, lease: LoopLocalHTTPClients.Lease? = nil) {
         self.status = status
         self.headers = headers
         self.body = body
+        self.lease = lease
     }
+
+    /// How long the request waited for a connection slot (zero without `GATEWAY_HTTP_MAX_CONNS_PER_HOST`).
+    public var poolWait: Duration { lease?.waited ?? .zero }
 }
 
 /// The body of an upstream answer, without type erasure on the hot path.
@@ -76,6 +83,11 @@ public enum UpstreamError: Error, Sendable, Equatable {
     case timeout
     case connection(String)
     case invalidResponse
+    /// No connection slot freed up within `GATEWAY_HTTP_POOL_WAIT` under `GATEWAY_HTTP_MAX_CONNS_PER_HOST`
+    /// (or the wait queue was full). The provider is healthy: not a failure for routing.
+    case busy
+    /// This process ran out of file descriptors opening the connection. Not the provider's fault either.
+    case outOfFileDescriptors
 }
 
 /// The seam between the gateway and an LLM provider.

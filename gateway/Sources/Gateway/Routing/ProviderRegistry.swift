@@ -5,6 +5,8 @@ public final class Provider: Sendable {
     public let config: ProviderConfig
     public let client: any ProviderClient
     public let stats = ProviderStats()
+    /// Its rate limits and rejected keys (see ``FallbackPolicy``).
+    public let cooldown = ProviderCooldown()
 
     public init(config: ProviderConfig, client: any ProviderClient) {
         self.config = config

@@ -34,6 +34,14 @@ public struct APIError: HTTPResponseError, Sendable {
         )
     }
 
+    /// The caller's address spent its budget of failed authentications (`TOKEN_RUNTIME_AUTH_FAILURE_LIMIT`).
+    static func tooManyFailedAuthentications(retryAfter seconds: Double) -> APIError {
+        let retry = max(1, Int(seconds.rounded(.up)))
+        return APIError(
+            .tooManyRequests, "too_many_failed_authentications",
+            "too many failed authentications from this address; try again in \(retry)s", headers: [.retryAfter: String(retry)])
+    }
+
     static func notFound(_ message: String) -> APIError {
         APIError(.notFound, "not_found", message)
     }

@@ -7,17 +7,17 @@ struct AdminRoutes: Sendable {
     let auth: CallerAuthentication
     let maxBodyBytes: Int
 
-    func register(on router: Router<BasicRequestContext>) {
-        router.post("/v1/tokens") { request, _ in try await issue(request) }
-        router.get("/v1/tokens") { request, _ in try await list(request) }
-        router.get("/v1/tokens/:id") { request, context in try await show(request, id: context.parameters.require("id")) }
+    func register(on router: Router<RuntimeRequestContext>) {
+        router.post("/v1/tokens") { request, context in try await issue(request, context: context) }
+        router.get("/v1/tokens") { request, context in try await list(request, context: context) }
+        router.get("/v1/tokens/:id") { request, context in try await show(request, context: context, id: context.parameters.require("id")) }
         router.post("/v1/tokens/:id/revoke") { request, context in
-            try await revoke(request, id: context.parameters.require("id"))
+            try await revoke(request, context: context, id: context.parameters.require("id"))
         }
     }
 
-    func issue(_ request: Request) async throws -> Response {
-        try auth.requireAdmin(request)
+    func issue(_ request: Request, context: RuntimeRequestContext) async throws -> Response {
+        try auth.requireAdmin(request, context: context)
         let contentType = request.headers[.contentType]?.lowercased() ?? ""
         guard contentType.hasPrefix("application/json") else {
             throw APIError(.unsupportedMediaType, "unsupported_media_type", "Content-Type must be application/json")
@@ -28,14 +28,14 @@ struct AdminRoutes: Sendable {
         return JSONBody.response(.created, issued, headers: [.location: "/v1/tokens/\(issued.view.id)"])
     }
 
-    func show(_ request: Request, id: String) async throws -> Response {
-        try auth.requireAdmin(request)
+    func show(_ request: Request, context: RuntimeRequestContext, id: String) async throws -> Response {
+        try auth.requireAdmin(request, context: context)
         guard let view = try await service.lookup(id: id) else { throw APIError.notFound("no token with id \(id)") }
         return JSONBody.response(.ok, view)
     }
 
-    func list(_ request: Request) async throws -> Response {
-        try auth.requireAdmin(request)
+    func list(_ request: Request, context: RuntimeRequestContext) async throws -> Response {
+        try auth.requireAdmin(request, context: context)
         let parameters = request.uri.queryParameters
         var query = TokenQuery()
         if let subject = parameters["subject"], !subject.isEmpty { query.subject = String(subject) }
@@ -55,8 +55,8 @@ struct AdminRoutes: Sendable {
         return JSONBody.response(.ok, try await service.list(query))
     }
 
-    func revoke(_ request: Request, id: String) async throws -> Response {
-        try auth.requireAdmin(request)
+    func revoke(_ request: Request, context: RuntimeRequestContext, id: String) async throws -> Response {
+        try auth.requireAdmin(request, context: context)
         guard let record = try await service.revoke(id: id) else { throw APIError.notFound("no token with id \(id)") }
         return JSONBody.response(.ok, TokenView(record, now: service.clock.now()))
     }

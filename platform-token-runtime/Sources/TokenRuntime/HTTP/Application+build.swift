@@ -10,6 +10,8 @@ public struct RuntimeApplication: Sendable {
     public let metrics: RuntimeMetrics
     /// Revocations for `GET /v1/events` subscribers.
     public let events: RevocationEventHub
+    /// Wrong credentials per client address (nil with TOKEN_RUNTIME_AUTH_FAILURE_LIMIT=0).
+    public let authFailures: AuthFailureBudget?
 
     /// Wires store, service, metrics and routes. `store` defaults to the configured store.
     public init(
@@ -22,6 +24,11 @@ public struct RuntimeApplication: Sendable {
         self.metrics = metrics
         let events = RevocationEventHub(historyLimit: configuration.eventHistory)
         self.events = events
+        authFailures =
+            configuration.authFailureLimit > 0
+            ? AuthFailureBudget(
+                failuresPerMinute: configuration.authFailureLimit, clock: clock, logger: Logger(label: "platform-token-runtime"))
+            : nil
         self.service = TokenService(
             store: store,
             clock: clock,
@@ -44,10 +51,12 @@ public struct RuntimeApplication: Sendable {
         }
     }
 
-    public func buildRouter(readiness: @escaping @Sendable () async -> Bool = { true }) -> Router<BasicRequestContext> {
-        let router = Router(context: BasicRequestContext.self)
-        router.add(middleware: RuntimeHTTPMiddleware(metrics: metrics))
-        let auth = CallerAuthentication(adminKey: configuration.adminKey, introspectionSecret: configuration.introspectionSecret)
+    public func buildRouter(readiness: @escaping @Sendable () async -> Bool = { true }) -> Router<RuntimeRequestContext> {
+        let router = Router(context: RuntimeRequestContext.self)
+        router.add(middleware: RuntimeHTTPMiddleware(metrics: metrics, trustedProxies: configuration.trustedProxies))
+        let auth = CallerAuthentication(
+            adminKey: configuration.adminKey, introspectionSecret: configuration.introspectionSecret, failures: authFailures,
+            metrics: metrics)
         HealthRoutes(service: service, metrics: metrics, readiness: readiness).register(on: router)
         IntrospectionRoutes(service: service, auth: auth, maxBodyBytes: configuration.maxBodyBytes).register(on: router)
         AdminRoutes(service: service, auth: auth, maxBodyBytes: configuration.maxBodyBytes).register(on: router)
@@ -69,10 +78,13 @@ public struct RuntimeApplication: Sendable {
             server: .hardened(limits: configuration.inbound, tls: configuration.tls, metrics: metrics.connections, logger: logger),
             configuration: .init(
                 address: .hostname(configuration.host, port: configuration.port),
-                serverName: "platform-token-runtime"
+                serverName: "platform-token-runtime",
+                backlog: ListenBacklog.connections
             ),
             logger: logger
         )
+        var services = services
+        if let authFailures { services.append(PeriodicTask(every: .seconds(30)) { authFailures.sweep() }) }
         app.addServices(services)
         if let beforeServerStarts { app.beforeServerStarts(perform: beforeServerStarts) }
         return app

@@ -4,28 +4,53 @@ import TokenProtocol
 
 /// Checks the credentials callers present: the admin key (Bearer) for the admin API, the
 /// introspection secret (Bearer, or the password of HTTP Basic) for introspection and RFC 7009.
+///
+/// Wrong credentials are charged to the caller's address (``AuthFailureBudget``,
+/// `TOKEN_RUNTIME_AUTH_FAILURE_LIMIT`); an address over budget gets 429 without its credential
+/// being compared, so secrets cannot be guessed at speed. While no address has failed, the check
+/// is one atomic load.
 struct CallerAuthentication: Sendable {
     let adminKey: String
     let introspectionSecret: String
+    var failures: AuthFailureBudget? = nil
+    var metrics: RuntimeMetrics? = nil
 
     enum Caller { case admin, introspector }
 
-    func requireAdmin(_ request: Request) throws {
+    func requireAdmin(_ request: Request, context: RuntimeRequestContext) throws {
+        try checkBudget(context)
         guard let presented = Self.bearer(request), ConstantTime.equals(presented, adminKey) else {
+            charge(context, credential: "admin_key")
             throw APIError.unauthorized("admin credential required: Authorization: Bearer <TOKEN_RUNTIME_ADMIN_KEY>", scheme: "Bearer")
         }
     }
 
     /// The introspection secret as Bearer or Basic password; with `allowAdmin`, the admin key too.
     @discardableResult
-    func requireIntrospector(_ request: Request, allowAdmin: Bool = false) throws -> Caller {
+    func requireIntrospector(_ request: Request, context: RuntimeRequestContext, allowAdmin: Bool = false) throws -> Caller {
+        try checkBudget(context)
         let presented = Self.bearer(request) ?? Self.basicPassword(request)
         if let presented {
             if ConstantTime.equals(presented, introspectionSecret) { return .introspector }
             if allowAdmin, ConstantTime.equals(presented, adminKey) { return .admin }
         }
+        charge(context, credential: "introspection_secret")
         throw APIError.unauthorized(
             "caller authentication required: Bearer or Basic with the introspection secret", scheme: "Basic")
+    }
+
+    private func checkBudget(_ context: RuntimeRequestContext) throws {
+        guard let failures, failures.trackedAddresses > 0, let address = context.clientAddress,
+            let wait = failures.retryAfter(address)
+        else { return }
+        metrics?.authShed.increment()
+        throw APIError.tooManyFailedAuthentications(retryAfter: wait)
+    }
+
+    private func charge(_ context: RuntimeRequestContext, credential: String) {
+        metrics?.authFailures[credential]?.increment()
+        guard let failures, let address = context.clientAddress else { return }
+        failures.charge(address, reason: "wrong \(credential)")
     }
 
     static func bearer(_ request: Request) -> Substring? {

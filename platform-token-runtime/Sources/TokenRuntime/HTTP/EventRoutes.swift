@@ -15,12 +15,12 @@ struct EventRoutes: Sendable {
     let auth: CallerAuthentication
     let heartbeat: Duration
 
-    func register(on router: Router<BasicRequestContext>) {
-        router.get("/v1/events") { request, _ in try stream(request) }
+    func register(on router: Router<RuntimeRequestContext>) {
+        router.get("/v1/events") { request, context in try stream(request, context: context) }
     }
 
-    func stream(_ request: Request) throws -> Response {
-        try auth.requireIntrospector(request)
+    func stream(_ request: Request, context: RuntimeRequestContext) throws -> Response {
+        try auth.requireIntrospector(request, context: context)
         let frames = hub.subscribe(after: request.headers[.lastEventID])
         let hub = self.hub
         let heartbeat = self.heartbeat

@@ -1,18 +1,23 @@
 import Hummingbird
 
-/// `GET /healthz` (the process answers), `GET /readyz` (the store answers), `GET /metrics`.
+/// `GET /healthz` (the process answers), `GET /readyz` (the store answers; with the open-file
+/// limit), `GET /metrics`.
 struct HealthRoutes: Sendable {
     let service: TokenService
     let metrics: RuntimeMetrics
     let readiness: @Sendable () async -> Bool
 
-    func register(on router: Router<BasicRequestContext>) {
+    func register(on router: Router<RuntimeRequestContext>) {
         // Encoded once: the answers never change (a response's body can be written any number of times).
         let healthy = JSONBody.response(.ok, ["status": "ok"])
-        let ready = JSONBody.response(.ok, ["status": "ready"])
-        let notReady = JSONBody.response(.serviceUnavailable, ["status": "store unavailable"])
         router.get("/healthz") { _, _ in healthy }
-        router.get("/readyz") { _, _ in await readiness() ? ready : notReady }
+        router.get("/readyz") { _, _ in
+            // With the open-file limit the process runs with (raised to the hard limit at startup).
+            let files = OpenFileLimit.current()?.soft
+            return await readiness()
+                ? JSONBody.response(.ok, Readiness(status: "ready", openFilesLimit: files))
+                : JSONBody.response(.serviceUnavailable, Readiness(status: "store unavailable", openFilesLimit: files))
+        }
         router.get("/metrics") { _, _ in
             Response(
                 status: .ok,
@@ -20,5 +25,16 @@ struct HealthRoutes: Sendable {
                 body: .init(byteBuffer: ByteBuffer(bytes: metrics.exposition(store: service.store)))
             )
         }
+    }
+}
+
+/// The `/readyz` answer.
+struct Readiness: Encodable {
+    var status: String
+    var openFilesLimit: UInt64?
+
+    enum CodingKeys: String, CodingKey {
+        case status
+        case openFilesLimit = "open_files_limit"
     }
 }

@@ -1,14 +1,21 @@
 import Hummingbird
 import Logging
 
-/// Outermost middleware: times every request into the metrics and turns every error, including
-/// Hummingbird's own (unknown route, body too large), into the API's JSON error body.
+/// Outermost middleware: the client address behind trusted proxies, times every request into the
+/// metrics and turns every error, including Hummingbird's own (unknown route, body too large), into
+/// the API's JSON error body.
 struct RuntimeHTTPMiddleware: RouterMiddleware {
-    typealias Context = BasicRequestContext
+    typealias Context = RuntimeRequestContext
     let metrics: RuntimeMetrics
+    var trustedProxies = TrustedProxies()
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let start = ContinuousClock.now
+        var context = context
+        if !trustedProxies.isEmpty {
+            context.forwardedClient = trustedProxies.clientAddress(
+                peer: context.peer?.ipAddress, forwardedFor: request.headers[.xForwardedFor], forwarded: request.headers[.forwarded])
+        }
         var response: Response
         do {
             response = try await next(request, context)

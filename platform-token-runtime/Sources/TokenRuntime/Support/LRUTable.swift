@@ -1,43 +1,44 @@
 /// A fixed-capacity map that evicts its least recently used entry, every operation O(1):
 /// a hash map into slots threaded on an intrusive doubly linked list (indices, not references,
-/// so there is no reference counting on the hot path).
-struct LRUTable<Key: Hashable, Value> {
-    private var slotByKey: [Key: Int32] = [:]
-    private var keys: [Key?] = []
-    private var values: [Value?] = []
+/// so there is no reference counting on the hot path). Inlinable, so it is specialized for its key
+/// and value types in the modules that use it (the gateway's token cache).
+public struct LRUTable<Key: Hashable, Value> {
+    @usableFromInline var slotByKey: [Key: Int32] = [:]
+    @usableFromInline var keys: [Key?] = []
+    @usableFromInline var values: [Value?] = []
     /// Both neighbours of a slot side by side: relinking touches one cache line per slot.
-    private var links: [Link] = []
-    private var free: [Int32] = []
+    @usableFromInline var links: [Link] = []
+    @usableFromInline var free: [Int32] = []
     /// Most recently used slot.
-    private var head: Int32 = -1
+    @usableFromInline var head: Int32 = -1
     /// Least recently used slot.
-    private var tail: Int32 = -1
+    @usableFromInline var tail: Int32 = -1
 
-    let capacity: Int
+    public let capacity: Int
 
-    init(capacity: Int) {
+    @inlinable public init(capacity: Int) {
         precondition(capacity > 0, "LRUTable needs room for at least one entry")
         self.capacity = capacity
         slotByKey.reserveCapacity(capacity)
     }
 
-    var count: Int { slotByKey.count }
+    @inlinable public var count: Int { slotByKey.count }
 
     /// The value for `key`, which becomes the most recently used.
-    mutating func get(_ key: Key) -> Value? {
+    @inlinable public mutating func get(_ key: Key) -> Value? {
         guard let slot = slotByKey[key] else { return nil }
         moveToFront(slot)
         return values[Int(slot)]
     }
 
     /// The value for `key`, without touching its recency.
-    func peek(_ key: Key) -> Value? {
+    @inlinable public func peek(_ key: Key) -> Value? {
         slotByKey[key].flatMap { values[Int($0)] }
     }
 
     /// Inserts or replaces; returns the key evicted to make room, if any.
     @discardableResult
-    mutating func set(_ key: Key, _ value: Value) -> Key? {
+    @inlinable public mutating func set(_ key: Key, _ value: Value) -> Key? {
         if let slot = slotByKey[key] {
             values[Int(slot)] = value
             moveToFront(slot)
@@ -65,7 +66,7 @@ struct LRUTable<Key: Hashable, Value> {
     }
 
     @discardableResult
-    mutating func remove(_ key: Key) -> Value? {
+    @inlinable public mutating func remove(_ key: Key) -> Value? {
         guard let slot = slotByKey.removeValue(forKey: key) else { return nil }
         unlink(slot)
         let value = values[Int(slot)]
@@ -77,15 +78,22 @@ struct LRUTable<Key: Hashable, Value> {
 
     /// Removes every entry `shouldRemove` selects; returns how many.
     @discardableResult
-    mutating func removeAll(where shouldRemove: (Value) -> Bool) -> Int {
+    @inlinable public mutating func removeAll(where shouldRemove: (Value) -> Bool) -> Int {
         var doomed: [Key] = []
         for (key, slot) in slotByKey where shouldRemove(values[Int(slot)]!) { doomed.append(key) }
         for key in doomed { remove(key) }
         return doomed.count
     }
 
+    /// How many entries `isIncluded` selects.
+    @inlinable public func count(where isIncluded: (Value) -> Bool) -> Int {
+        var total = 0
+        for slot in slotByKey.values where isIncluded(values[Int(slot)]!) { total += 1 }
+        return total
+    }
+
     /// Keys from most to least recently used (for tests and diagnostics).
-    var keysByRecency: [Key] {
+    public var keysByRecency: [Key] {
         var out: [Key] = []
         var slot = head
         while slot >= 0 {
@@ -95,28 +103,33 @@ struct LRUTable<Key: Hashable, Value> {
         return out
     }
 
-    private mutating func moveToFront(_ slot: Int32) {
+    @inlinable mutating func moveToFront(_ slot: Int32) {
         guard slot != head else { return }
         unlink(slot)
         linkAtFront(slot)
     }
 
-    private mutating func linkAtFront(_ slot: Int32) {
+    @inlinable mutating func linkAtFront(_ slot: Int32) {
         links[Int(slot)] = Link(previous: -1, next: head)
         if head >= 0 { links[Int(head)].previous = slot }
         head = slot
         if tail < 0 { tail = slot }
     }
 
-    private mutating func unlink(_ slot: Int32) {
+    @inlinable mutating func unlink(_ slot: Int32) {
         let (before, after) = (links[Int(slot)].previous, links[Int(slot)].next)
         if before >= 0 { links[Int(before)].next = after } else { head = after }
         if after >= 0 { links[Int(after)].previous = before } else { tail = before }
         links[Int(slot)] = Link()
     }
 
-    struct Link {
-        var previous: Int32 = -1
-        var next: Int32 = -1
+    @usableFromInline struct Link {
+        @usableFromInline var previous: Int32
+        @usableFromInline var next: Int32
+
+        @inlinable init(previous: Int32 = -1, next: Int32 = -1) {
+            self.previous = previous
+            self.next = next
+        }
     }
 }

@@ -1,0 +1,60 @@
+# Shared by the bench scripts (source it after `cd` to the repository root): release binaries in
+# $bin, a scratch folder $work and the processes in $pids, both cleaned up on exit, free ports
+# and readiness polling. Env: SCRATCH (.build-release), SKIP_BUILD=1, BIN (binaries built elsewhere).
+# Needs `log` defined first.
+if ! command -v swift >/dev/null 2>&1 && [ -x /opt/swift/usr/bin/swift ]; then export PATH=/opt/swift/usr/bin:$PATH; fi
+SCRATCH=${SCRATCH:-.build-release}
+
+if [ "${SKIP_BUILD:-0}" != 1 ] && [ -z "${BIN:-}" ]; then
+    log "building release binaries"
+    swift build -c release --scratch-path "$SCRATCH" --product gateway >/dev/null
+    swift build -c release --scratch-path "$SCRATCH" --product platform-token-runtime >/dev/null
+fi
+bin=${BIN:-$(swift build -c release --scratch-path "$SCRATCH" --show-bin-path)}
+
+work=$(mktemp -d)
+pids=()
+cleanup() {
+    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+    wait 2>/dev/null || true
+    rm -rf "$work"
+}
+trap cleanup EXIT INT TERM
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
+wait_ready() { for _ in $(seq 1 200); do curl -fsS "$1" >/dev/null 2>&1 && return 0; sleep 0.05; done; log "not ready: $1"; exit 1; }
+
+ADMIN=bench-admin-key-0123456789
+SECRET=bench-introspection-secret-0123
+
+# platform-token-runtime (dev, memory store) on a free port: $RT.
+start_runtime() {
+    RT=$(free_port)
+    TOKEN_RUNTIME_ENV=dev TOKEN_RUNTIME_ADMIN_KEY=$ADMIN TOKEN_RUNTIME_INTROSPECTION_SECRET=$SECRET TOKEN_RUNTIME_PORT=$RT \
+        TOKEN_RUNTIME_LOG_LEVEL=error "$bin/platform-token-runtime" serve >/dev/null 2>&1 &
+    pids+=($!)
+    wait_ready "http://127.0.0.1:$RT/readyz"
+}
+
+# $work/providers.json: one openai-type provider "up" at 127.0.0.1:$1 serving mock-echo; $2: its timeout.
+write_providers() {
+    echo "{\"providers\":[{\"name\":\"up\",\"type\":\"openai\",\"base_url\":\"http://127.0.0.1:$1\",\"models\":[\"mock-echo\"],\"timeout\":\"${2:-30s}\"}]}" \
+        > "$work/providers.json"
+}
+
+# The gateway (remote introspection against $RT, $work/providers.json) on a free port: $GW, $GATEWAY_PID.
+# Arguments: extra VAR=value settings.
+start_gateway() {
+    GW=$(free_port)
+    env GATEWAY_ENV=dev GATEWAY_HOST=127.0.0.1 GATEWAY_PORT=$GW GATEWAY_TOKEN_RUNTIME_URL="http://127.0.0.1:$RT" \
+        GATEWAY_TOKEN_RUNTIME_SECRET=$SECRET GATEWAY_PROVIDERS_FILE="$work/providers.json" GATEWAY_LOG_LEVEL=error \
+        "$@" "$bin/gateway" serve >/dev/null 2>&1 &
+    GATEWAY_PID=$!
+    pids+=($GATEWAY_PID)
+    wait_ready "http://127.0.0.1:$GW/healthz"
+}
+
+# A token issued by the runtime: $TOKEN.
+issue_token() {
+    TOKEN=$(curl -fsS -X POST "http://127.0.0.1:$RT/v1/tokens" -H "Authorization: Bearer $ADMIN" -H 'Content-Type: application/json' \
+        -d '{"subject":"bench"}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')
+}
