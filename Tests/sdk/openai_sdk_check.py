@@ -4,6 +4,8 @@ Run by IntegrationTests (EndToEndTests.openAIPythonSDKAgainstTheLiveGateway) wit
   LJQ_GATEWAY_BASE_URL  the gateway's base URL including /v1, e.g. http://127.0.0.1:8080/v1
   LJQ_TOKEN             a token issued by platform-token-runtime
   LJQ_MODEL             the model to use (default mock-echo, the mock upstream's echo model)
+  LJQ_CA_FILE           optional: a PEM CA file; an https gateway is then verified against it
+                        (through the SDK's http_client), and a client without it must refuse the gateway
 
 Prints "SDK OK" at the end; exits non-zero on any failure.
 """
@@ -24,7 +26,28 @@ def main():
     base_url = os.environ["LJQ_GATEWAY_BASE_URL"]
     token = os.environ["LJQ_TOKEN"]
     model = os.environ.get("LJQ_MODEL", "mock-echo")
-    client = OpenAI(base_url=base_url, api_key=token, max_retries=0, timeout=20.0)
+    ca_file = os.environ.get("LJQ_CA_FILE")
+
+    def make_client(api_key):
+        if ca_file:
+            return OpenAI(
+                base_url=base_url, api_key=api_key, max_retries=0, timeout=20.0,
+                http_client=openai.DefaultHttpxClient(verify=ca_file),
+            )
+        return OpenAI(base_url=base_url, api_key=api_key, max_retries=0, timeout=20.0)
+
+    if ca_file:
+        check(base_url.startswith("https://"), f"LJQ_CA_FILE set but {base_url} is not https")
+        # Without the test CA the system trust store must refuse the gateway's certificate.
+        untrusting = OpenAI(base_url=base_url, api_key=token, max_retries=0, timeout=20.0)
+        try:
+            untrusting.models.list()
+        except openai.APIConnectionError:
+            print(f"tls: verified against {ca_file}; refused without it")
+        else:
+            raise AssertionError("tls: a client without the test CA accepted the gateway's certificate")
+
+    client = make_client(token)
 
     models = [m.id for m in client.models.list()]
     check(model in models, f"models.list: {model} missing from {models}")
@@ -67,7 +90,7 @@ def main():
     check(all(len(item.embedding) > 0 for item in embeddings.data), "embeddings: an empty vector")
     print(f"embeddings: {len(embeddings.data)} vectors of {len(embeddings.data[0].embedding)}")
 
-    bad = OpenAI(base_url=base_url, api_key="ljq_not-a-real-token", max_retries=0, timeout=20.0)
+    bad = make_client("ljq_not-a-real-token")
     try:
         bad.chat.completions.create(model=model, messages=[{"role": "user", "content": "hi"}])
     except openai.AuthenticationError as error:

@@ -18,6 +18,8 @@ command -v initdb >/dev/null 2>&1 || [ -x /usr/lib/postgresql/15/bin/initdb ] ||
 command -v python3 >/dev/null 2>&1 || need+=(python3)
 python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || need+=(python3-venv)
 command -v curl >/dev/null 2>&1 || need+=(curl)
+# The TLS integration tests make a throwaway CA and certificates with the openssl CLI.
+command -v openssl >/dev/null 2>&1 || need+=(openssl)
 if [ ${#need[@]} -gt 0 ]; then
     log "installing ${need[*]}"
     if [ "$(id -u)" = 0 ]; then
@@ -68,7 +70,8 @@ log "PostgreSQL for the tests (scripts/ci/postgres.sh)"
 trap 'bash scripts/ci/postgres.sh stop-all >/dev/null 2>&1 || true' EXIT
 eval "$(bash scripts/ci/postgres.sh start)"
 
-# The OpenAI Python SDK for IntegrationTests' openAIPythonSDKAgainstTheLiveGateway (Tests/sdk/).
+# The OpenAI Python SDK for IntegrationTests' openAIPythonSDKAgainstTheLiveGateway and
+# openAIPythonSDKOverHTTPS (Tests/sdk/).
 ljq_venv=${LJQ_VENV:-/tmp/ljq-venv}
 log "python venv with the openai SDK: $ljq_venv"
 [ -x "$ljq_venv/bin/python" ] || python3 -m venv "$ljq_venv"
@@ -94,7 +97,7 @@ if ! grep -qE 'Test lifecycle\(_:\) with 2 test cases passed' /tmp/ljq-swift-tes
     exit 1
 fi
 # The SDK tests are skipped without LJQ_PYTHON: make sure they really ran and passed.
-for sdk_test in openAIPythonSDKAgainstTheLiveGateway openAIPythonSDKSeesRateLimitErrorWithTheGatewaysRetryAfter; do
+for sdk_test in openAIPythonSDKAgainstTheLiveGateway openAIPythonSDKSeesRateLimitErrorWithTheGatewaysRetryAfter openAIPythonSDKOverHTTPS; do
     if ! grep -q "$sdk_test() passed" /tmp/ljq-swift-test.log; then
         echo "the OpenAI Python SDK integration test $sdk_test did not pass (see /tmp/ljq-swift-test.log)" >&2
         exit 1

@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import NIOCore
 import NIOHTTP1
+import NIOSSL
 import Synchronization
 import Testing
 
@@ -81,11 +82,12 @@ final class TestStack: Sendable {
     }
 
     /// Starts a server and waits until `GET readyPath` answers 200. Without a fixed port it picks a
-    /// free one, and if the server loses that port to someone else it tries another.
+    /// free one, and if the server loses that port to someone else it tries another. With `tls`
+    /// `https` (a client that trusts the server's certificate) it is asked over HTTPS.
     func startServer(
         _ name: String, executable: String, port fixedPort: Int? = nil, readyPath: String,
         arguments: (Int) -> [String] = { _ in [] }, environment: (Int) -> [String: String] = { _ in [:] },
-        stopGrace: Duration = .seconds(5), softOpenFileLimit: Int? = nil
+        stopGrace: Duration = .seconds(5), https: HTTPClient? = nil, softOpenFileLimit: Int? = nil
     ) async throws -> (ManagedProcess, Int) {
         var attempt = 0
         while true {
@@ -103,10 +105,10 @@ final class TestStack: Sendable {
                 process = try launch(
                     name, executable: executable, arguments: arguments(port), environment: environment(port), stopGrace: stopGrace)
             }
-            let url = "http://127.0.0.1:\(port)\(readyPath)"
+            let url = "\(https == nil ? "http" : "https")://127.0.0.1:\(port)\(readyPath)"
             let ready = await poll(timeout: Self.startupTimeout, every: .milliseconds(50)) {
                 guard process.isRunning else { return true }
-                let answer = try? await HTTP.send(.GET, url, timeout: .seconds(2))
+                let answer = try? await HTTP.send(.GET, url, timeout: .seconds(2), client: https ?? .shared)
                 return answer?.status == 200 && PortOwner.isListening(pid: process.pid, port: port)
             }
             if ready != nil, process.isRunning { return (process, port) }
@@ -134,9 +136,16 @@ final class TestStack: Sendable {
         return MockUpstream(name: name, port: port, process: process)
     }
 
+    /// A dev runtime; with `tls`, serving HTTPS with `tls`'s certificate (`leaf` picks which).
     func tokenRuntime(
-        _ name: String = "token-runtime", port: Int? = nil, environment extra: [String: String] = [:], softOpenFileLimit: Int? = nil
+        _ name: String = "token-runtime", port: Int? = nil, environment extra: [String: String] = [:], tls: TestCertificates? = nil,
+        leaf: TestCertificates.Leaf = .server, softOpenFileLimit: Int? = nil
     ) async throws -> TokenRuntime {
+        var extra = extra
+        if let tls {
+            extra["TOKEN_RUNTIME_TLS_CERT_FILE"] = tls.certificate(leaf).path
+            extra["TOKEN_RUNTIME_TLS_KEY_FILE"] = tls.key(leaf).path
+        }
         let (process, port) = try await startServer(
             name, executable: Executables.runtime, port: port, readyPath: "/readyz",
             environment: { port in
@@ -145,19 +154,26 @@ final class TestStack: Sendable {
                     "TOKEN_RUNTIME_ADMIN_KEY": Self.adminKey, "TOKEN_RUNTIME_INTROSPECTION_SECRET": Self.introspectionSecret,
                     "TOKEN_RUNTIME_LOG_LEVEL": "warning",
                 ].merging(extra) { _, new in new }
-            }, softOpenFileLimit: softOpenFileLimit)
-        return TokenRuntime(port: port, process: process)
+            }, https: tls.map { leaf == .server ? $0.client : TestCertificates.unverifiedClient }, softOpenFileLimit: softOpenFileLimit)
+        return TokenRuntime(port: port, process: process, scheme: tls == nil ? "http" : "https", client: tls?.client ?? .shared)
     }
 
-    /// A gateway in dev mode, remote introspection against `runtime`, with a providers file of `providers`.
+    /// A gateway in dev mode, remote introspection against `runtime`, with a providers file of
+    /// `providers`; with `tls`, serving HTTPS and trusting the test CA for an https runtime.
     func gateway(
         _ name: String = "gateway", runtime: TokenRuntime, providers: [ProviderEntry], environment extra: [String: String] = [:],
-        softOpenFileLimit: Int? = nil
+        tls: TestCertificates? = nil, readyPath: String = "/readyz", softOpenFileLimit: Int? = nil
     ) async throws -> GatewayProcess {
+        var extra = extra
+        if let tls {
+            extra["GATEWAY_TLS_CERT_FILE"] = tls.certificate(.server).path
+            extra["GATEWAY_TLS_KEY_FILE"] = tls.key(.server).path
+            extra["GATEWAY_TOKEN_RUNTIME_CA_FILE"] = tls.caFile.path
+        }
         let file = directory.appendingPathComponent("providers-\(UUID().uuidString.prefix(8)).json")
         try ProviderEntry.file(providers).write(to: file)
         let (process, port) = try await startServer(
-            name, executable: Executables.gateway, readyPath: "/readyz",
+            name, executable: Executables.gateway, readyPath: readyPath,
             environment: { port in
                 [
                     "GATEWAY_ENV": "dev", "GATEWAY_HOST": "127.0.0.1", "GATEWAY_PORT": String(port),
@@ -165,8 +181,8 @@ final class TestStack: Sendable {
                     "GATEWAY_TOKEN_RUNTIME_SECRET": Self.introspectionSecret, "GATEWAY_PROVIDERS_FILE": file.path,
                     "GATEWAY_SHUTDOWN_GRACE": "2s", "GATEWAY_LOG_LEVEL": "notice",
                 ].merging(extra) { _, new in new }
-            }, softOpenFileLimit: softOpenFileLimit)
-        return GatewayProcess(port: port, process: process)
+            }, https: tls?.client, softOpenFileLimit: softOpenFileLimit)
+        return GatewayProcess(port: port, process: process, scheme: tls == nil ? "http" : "https", client: tls?.client ?? .shared)
     }
 
     /// Stops every child (concurrently: SIGTERM, then SIGKILL after a grace).
@@ -233,8 +249,11 @@ struct IssuedToken: Sendable {
 struct TokenRuntime: Sendable {
     let port: Int
     let process: ManagedProcess
+    var scheme = "http"
+    /// Trusts the test CA when the runtime serves HTTPS.
+    var client: HTTPClient = .shared
 
-    var baseURL: String { "http://127.0.0.1:\(port)" }
+    var baseURL: String { "\(scheme)://127.0.0.1:\(port)" }
 
     private var admin: [(String, String)] {
         [("Authorization", "Bearer \(TestStack.adminKey)"), ("Content-Type", "application/json")]
@@ -245,7 +264,7 @@ struct TokenRuntime: Sendable {
         var body: [String: Any] = ["subject": subject]
         if let ttlSeconds { body["ttl_seconds"] = ttlSeconds }
         if let models { body["models"] = models }
-        let answer = try await HTTP.send(.POST, baseURL + "/v1/tokens", headers: admin, body: HTTP.json(body))
+        let answer = try await HTTP.send(.POST, baseURL + "/v1/tokens", headers: admin, body: HTTP.json(body), client: client)
         guard answer.status == 201, let token = answer.json["token"] as? String, let id = answer.json["id"] as? String,
             let expiresAt = answer.json["expires_at"] as? Int
         else { throw HarnessError("issuing a token failed: \(answer)") }
@@ -254,7 +273,7 @@ struct TokenRuntime: Sendable {
 
     /// `POST /v1/tokens/{id}/revoke` with the admin key.
     func revoke(_ id: String) async throws {
-        let answer = try await HTTP.send(.POST, baseURL + "/v1/tokens/\(id)/revoke", headers: admin)
+        let answer = try await HTTP.send(.POST, baseURL + "/v1/tokens/\(id)/revoke", headers: admin, client: client)
         guard answer.status == 200, answer.json["status"] as? String == "revoked" else {
             throw HarnessError("revoking \(id) failed: \(answer)")
         }
@@ -264,19 +283,23 @@ struct TokenRuntime: Sendable {
 struct GatewayProcess: Sendable {
     let port: Int
     let process: ManagedProcess
+    var scheme = "http"
+    /// Trusts the test CA when the gateway serves HTTPS.
+    var client: HTTPClient = .shared
 
-    var baseURL: String { "http://127.0.0.1:\(port)" }
+    var baseURL: String { "\(scheme)://127.0.0.1:\(port)" }
 
     static func auth(_ token: String) -> [(String, String)] {
         [("Authorization", "Bearer \(token)"), ("Content-Type", "application/json")]
     }
 
     func post(_ path: String, token: String, body: ByteBuffer, timeout: Duration = .seconds(15)) async throws -> HTTPResult {
-        try await HTTP.send(.POST, baseURL + path, headers: Self.auth(token), body: body, timeout: timeout)
+        try await HTTP.send(.POST, baseURL + path, headers: Self.auth(token), body: body, timeout: timeout, client: client)
     }
 
     func get(_ path: String, token: String? = nil, timeout: Duration = .seconds(15)) async throws -> HTTPResult {
-        try await HTTP.send(.GET, baseURL + path, headers: token.map { [("Authorization", "Bearer \($0)")] } ?? [], timeout: timeout)
+        try await HTTP.send(
+            .GET, baseURL + path, headers: token.map { [("Authorization", "Bearer \($0)")] } ?? [], timeout: timeout, client: client)
     }
 
     /// One plain chat completion.

@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Hummingbird
 import Logging
+import NIOSSL
 import PostgresNIO
 import ServiceLifecycle
 import TokenProtocol
@@ -48,7 +49,7 @@ public struct GatewayApplication: Sendable {
         var revocations: RevocationSubscriber?
         switch configuration.mode {
         case .remoteIntrospection:
-            let httpClient = buildTimeoutClient(configuration.http)
+            let httpClient = runtimeClient(configuration.http, tls: configuration.tokenRuntimeTLS)
             let introspectionCache = IntrospectionCache(config: configuration.tokenCache, clock: clock)
             verifier = RemoteTokenRuntime(
                 client: HTTPIntrospectionClient(
@@ -62,7 +63,7 @@ public struct GatewayApplication: Sendable {
                 // Its own client: the stream is idle between heartbeats for longer than GATEWAY_HTTP_READ_TIMEOUT allows.
                 var streamTimeouts = configuration.http
                 streamTimeouts.read = .seconds(30)
-                let streamClient = buildTimeoutClient(streamTimeouts)
+                let streamClient = runtimeClient(streamTimeouts, tls: configuration.tokenRuntimeTLS)
                 let subscriber = RevocationSubscriber(
                     baseURL: configuration.tokenRuntimeURL, secret: configuration.tokenRuntimeSecret, httpClient: streamClient,
                     cache: introspectionCache, metrics: metrics, logger: logger)
@@ -115,6 +116,14 @@ public struct GatewayApplication: Sendable {
             registry: providers, rateLimiter: RateLimiter(clock: clock), revocations: revocations,
             authFailures: authFailures, missRate: missRate, generatedDevToken: generatedDevToken,
             runtimeHTTPClient: runtimeHTTPClient, backgroundServices: services, logger: logger)
+    }
+
+    /// A client for the token runtime: the outbound timeouts, and for an `https://` URL the trust
+    /// roots it is verified against (the system's or GATEWAY_TOKEN_RUNTIME_CA_FILE).
+    static func runtimeClient(_ timeouts: HTTPTimeoutConfig, tls: NIOSSL.TLSConfiguration?) -> HTTPClient {
+        var client = timeouts.clientConfiguration
+        if let tls { client.tlsConfiguration = tls }
+        return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: client)
     }
 
     /// The PostgreSQL audit sink and its client, as services. A database that does not answer at
@@ -183,6 +192,7 @@ public struct GatewayApplication: Sendable {
     public func buildApplication() -> some ApplicationProtocol {
         Application(
             router: buildRouter(),
+            server: .hardened(limits: configuration.inbound, tls: configuration.tls, metrics: metrics.connections, logger: logger),
             configuration: .init(
                 address: .hostname(configuration.host, port: configuration.port), serverName: "lijiaoqiao-gateway",
                 backlog: ListenBacklog.connections),

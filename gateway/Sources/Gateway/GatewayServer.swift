@@ -21,7 +21,8 @@ public enum GatewayServer {
             metadata: [
                 "env": "\(configuration.environment)", "mode": "\(configuration.mode.rawValue)",
                 "address": "\(configuration.host):\(configuration.port)", "providers": "\(configuration.providers.map(\.name))",
-                "routing": "\(configuration.routing.rawValue)", "open_files_limit": "\(files?.description ?? "unknown")",
+                "routing": "\(configuration.routing.rawValue)", "open_files_limit": "\(files?.description ?? "unknown")", "tls": "\(configuration.tls != nil)",
+                "connections.max": "\(configuration.inbound.maxConnections)",
             ])
         var group = ServiceGroupConfiguration(
             services: [gateway.buildApplication()], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)

@@ -13,6 +13,8 @@ public final class RuntimeMetrics: Sendable {
     let tokensRevoked: CoreMetrics.Counter
     let introspections: [TokenStatus: CoreMetrics.Counter]
     let hitRatio: CoreMetrics.Gauge
+    /// `token_runtime_server_connections_*`: open, closed by timeouts, evicted and refused at the cap.
+    public let connections: ServerConnectionMetrics
     /// `token_runtime_auth_failures_total{credential="admin_key"|"introspection_secret"}`: wrong credentials presented.
     let authFailures: [String: CoreMetrics.Counter]
     /// `token_runtime_auth_shed_total`: requests refused because their address was over its budget of failures.
@@ -36,6 +38,7 @@ public final class RuntimeMetrics: Sendable {
         }
         self.introspections = introspections
         hitRatio = CoreMetrics.Gauge(label: "token_runtime_store_cache_hit_ratio", factory: factory)
+        connections = ServerConnectionMetrics(prefix: "token_runtime", factory: factory)
         var authFailures: [String: CoreMetrics.Counter] = [:]
         for credential in ["admin_key", "introspection_secret"] {
             authFailures[credential] = CoreMetrics.Counter(

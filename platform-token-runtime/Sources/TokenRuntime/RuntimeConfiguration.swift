@@ -1,4 +1,5 @@
 import Logging
+import NIOSSL
 import TokenProtocol
 
 /// platform-token-runtime's whole configuration, read and validated once from the environment.
@@ -29,6 +30,10 @@ public struct RuntimeConfiguration: Sendable {
     public var eventHistory: Int = 10_000
     /// Interval of the heartbeat comments on `GET /v1/events`.
     public var eventHeartbeat: Duration = .seconds(5)
+    /// Slow and idle clients, and the connection cap (`TOKEN_RUNTIME_SERVER_*`).
+    public var inbound = InboundLimits()
+    /// HTTPS with `TOKEN_RUNTIME_TLS_CERT_FILE` and `TOKEN_RUNTIME_TLS_KEY_FILE`; nil serves plain HTTP.
+    public var tls: TLSConfiguration?
     /// Wrong admin keys or introspection secrets per minute per client address (0: no budget).
     public var authFailureLimit: Int = 120
     /// Proxies whose forwarding headers name the client.
@@ -115,6 +120,8 @@ public struct RuntimeConfiguration: Sendable {
         configuration.databaseTimeout = databaseTimeout
         configuration.eventHistory = env.int("TOKEN_RUNTIME_EVENT_HISTORY", default: 10_000, range: 1...10_000_000)
         configuration.eventHeartbeat = env.duration("TOKEN_RUNTIME_EVENT_HEARTBEAT", default: .seconds(5))
+        configuration.inbound = InboundLimits.load(.tokenRuntime, from: &env)
+        configuration.tls = ServerTLS.load(certVariable: "TOKEN_RUNTIME_TLS_CERT_FILE", keyVariable: "TOKEN_RUNTIME_TLS_KEY_FILE", from: &env)
         configuration.authFailureLimit = env.int("TOKEN_RUNTIME_AUTH_FAILURE_LIMIT", default: 120, range: 0...1_000_000)
         configuration.trustedProxies = TrustedProxies.load("TOKEN_RUNTIME_TRUSTED_PROXIES", from: &env)
         try env.validate()

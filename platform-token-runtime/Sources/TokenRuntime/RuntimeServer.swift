@@ -39,7 +39,8 @@ public enum RuntimeServer {
             "starting",
             metadata: [
                 "env": "\(configuration.environment)", "store": "\(configuration.store.rawValue)",
-                "address": "\(configuration.host):\(configuration.port)",
+                "address": "\(configuration.host):\(configuration.port)", "tls": "\(configuration.tls != nil)",
+                "connections.max": "\(configuration.inbound.maxConnections)",
                 "open_files_limit": "\(files?.description ?? "unknown")",
             ])
         switch configuration.store {

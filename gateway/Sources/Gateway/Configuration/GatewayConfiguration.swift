@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import NIOSSL
 import TokenProtocol
 import TokenRuntime
 
@@ -38,6 +39,13 @@ public struct GatewayConfiguration: Sendable {
     /// Introspections of uncached tokens per second, across all clients (0: no ceiling).
     public var tokenRuntimeMaxMissRate: Int
     public var logLevel: Logger.Level
+    /// Slow and idle clients, and the connection cap (`GATEWAY_SERVER_*`).
+    public var inbound = InboundLimits()
+    /// HTTPS with `GATEWAY_TLS_CERT_FILE` and `GATEWAY_TLS_KEY_FILE`; nil serves plain HTTP.
+    public var tls: TLSConfiguration?
+    /// How an `https://` runtime URL is verified: the system trust store, or the CAs of
+    /// `GATEWAY_TOKEN_RUNTIME_CA_FILE`. Nil for an `http://` URL.
+    public var tokenRuntimeTLS: TLSConfiguration?
     /// Things to log once at startup (dev defaults, fallbacks).
     public var warnings: [String]
 
@@ -97,9 +105,24 @@ public struct GatewayConfiguration: Sendable {
             }
         }
 
+        if mode == .remoteIntrospection, modeKnown, name != "dev", runtimeURL.hasPrefix("http://"), !isLoopback(runtimeURL) {
+            warnings.append(
+                "GATEWAY_TOKEN_RUNTIME_URL is plain http:// to another host: tokens and the introspection secret travel in clear; use https:// (TOKEN_RUNTIME_TLS_CERT_FILE on the runtime)"
+            )
+        }
+        var runtimeTLS: TLSConfiguration?
+        if runtimeURL.hasPrefix("https://") {
+            runtimeTLS = ServerTLS.clientConfiguration(
+                caFile: env.raw("GATEWAY_TOKEN_RUNTIME_CA_FILE"), variable: "GATEWAY_TOKEN_RUNTIME_CA_FILE", env: &env)
+        } else if env.raw("GATEWAY_TOKEN_RUNTIME_CA_FILE") != nil {
+            warnings.append("GATEWAY_TOKEN_RUNTIME_CA_FILE is set but GATEWAY_TOKEN_RUNTIME_URL is not https://; it is not used")
+        }
+        let inbound = InboundLimits.load(.gateway, from: &env)
+        let serverTLS = ServerTLS.load(certVariable: "GATEWAY_TLS_CERT_FILE", keyVariable: "GATEWAY_TLS_KEY_FILE", from: &env)
+
         let trustedProxies = TrustedProxies.load("GATEWAY_TRUSTED_PROXIES", from: &env)
 
-        let configuration = GatewayConfiguration(
+        var configuration = GatewayConfiguration(
             environment: name,
             host: env.string("GATEWAY_HOST", default: "0.0.0.0"),
             port: env.port("GATEWAY_PORT", default: 8080),
@@ -132,8 +155,17 @@ public struct GatewayConfiguration: Sendable {
                     allowed: ["trace", "debug", "info", "notice", "warning", "error", "critical"])) ?? .info,
             warnings: warnings
         )
+        configuration.inbound = inbound
+        configuration.tls = serverTLS
+        configuration.tokenRuntimeTLS = runtimeTLS
         try env.validate()
         return configuration
+    }
+
+    /// The URL's host is 127.0.0.0/8, ::1 or localhost.
+    static func isLoopback(_ url: String) -> Bool {
+        guard let host = URLComponents(string: url)?.host?.lowercased() else { return false }
+        return host == "localhost" || host == "::1" || host == "[::1]" || host.hasPrefix("127.")
     }
 
     static func loadProviders(

@@ -9,6 +9,8 @@ public final class GatewayMetrics: Sendable {
     public let registry: PrometheusCollectorRegistry
     public let factory: PrometheusMetricsFactory
     public let tokenCache: TokenCacheMetrics
+    /// `gateway_server_connections_*`: open, closed by timeouts, evicted and refused at the cap.
+    public let connections: ServerConnectionMetrics
     public let auth: AuthMetrics
     let rateLimited: CoreMetrics.Counter
     let overhead: CoreMetrics.Timer
@@ -42,6 +44,7 @@ public final class GatewayMetrics: Sendable {
         factory.defaultDurationHistogramBuckets = Self.buckets
         self.factory = factory
         tokenCache = TokenCacheMetrics(factory: factory)
+        connections = ServerConnectionMetrics(prefix: "gateway", factory: factory)
         auth = AuthMetrics(factory: factory)
         rateLimited = .init(label: "gateway_rate_limited_total", factory: factory)
         overhead = .init(label: "gateway_overhead_seconds", factory: factory)

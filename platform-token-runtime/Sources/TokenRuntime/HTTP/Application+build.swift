@@ -75,6 +75,7 @@ public struct RuntimeApplication: Sendable {
     ) -> some ApplicationProtocol {
         var app = Application(
             router: buildRouter(readiness: readiness),
+            server: .hardened(limits: configuration.inbound, tls: configuration.tls, metrics: metrics.connections, logger: logger),
             configuration: .init(
                 address: .hostname(configuration.host, port: configuration.port),
                 serverName: "platform-token-runtime",

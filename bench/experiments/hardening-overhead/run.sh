@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# The gateway with and without issue 19's inbound hardening (deadline handler, byte tap, connection
+# registry), same machine, same upstream and runtime: wrk chat completions, 16 connections, runs
+# alternating between the two builds (A B A B ...), REPEAT (3) each, DURATION (10s) each.
+# BASE_BIN: a folder with the older `gateway` (e.g. a release build of the commit before issue 19);
+# NEW_BIN: this checkout's release build (default). Prints one markdown table. Stops what it started.
+set -euo pipefail
+cd "$(dirname "$0")/../../.."
+if ! command -v swift >/dev/null 2>&1 && [ -x /opt/swift/usr/bin/swift ]; then export PATH=/opt/swift/usr/bin:$PATH; fi
+: "${BASE_BIN:?set BASE_BIN to a folder with the gateway built before issue 19}"
+NEW_BIN=${NEW_BIN:-$(swift build -c release --scratch-path .build-release --show-bin-path)}
+DURATION=${DURATION:-10s}
+REPEAT=${REPEAT:-3}
+work=$(mktemp -d)
+pids=()
+cleanup() {
+    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+    wait 2>/dev/null || true
+    rm -rf "$work"
+}
+trap cleanup EXIT INT TERM
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
+wait_ready() { for _ in $(seq 1 200); do curl -fsS "$1" >/dev/null 2>&1 && return 0; sleep 0.05; done; echo "not ready: $1" >&2; exit 1; }
+field() { echo "$1" | tr ' ' '\n' | grep "^$2=" | cut -d= -f2; }
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+TICK=$(getconf CLK_TCK)
+
+UP=$(free_port); RT=$(free_port)
+ADMIN=bench-admin-key-0123456789
+SECRET=bench-introspection-secret-0123
+"$NEW_BIN/gateway" mock-upstream --port "$UP" --models mock-echo --canned >/dev/null 2>&1 &
+pids+=($!)
+TOKEN_RUNTIME_ENV=dev TOKEN_RUNTIME_ADMIN_KEY=$ADMIN TOKEN_RUNTIME_INTROSPECTION_SECRET=$SECRET TOKEN_RUNTIME_PORT=$RT \
+    TOKEN_RUNTIME_LOG_LEVEL=error "$NEW_BIN/platform-token-runtime" serve >/dev/null 2>&1 &
+pids+=($!)
+wait_ready "http://127.0.0.1:$UP/healthz"
+wait_ready "http://127.0.0.1:$RT/readyz"
+TOKEN=$(curl -fsS -X POST "http://127.0.0.1:$RT/v1/tokens" -H "Authorization: Bearer $ADMIN" -H 'Content-Type: application/json' \
+    -d '{"subject":"bench"}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')
+echo "{\"providers\":[{\"name\":\"up\",\"type\":\"openai\",\"base_url\":\"http://127.0.0.1:$UP\",\"models\":[\"mock-echo\"]}]}" > "$work/providers.json"
+declare -A PORT PID
+for which in base new; do
+    bin_var=${which^^}_BIN
+    PORT[$which]=$(free_port)
+    GATEWAY_ENV=dev GATEWAY_HOST=127.0.0.1 GATEWAY_PORT=${PORT[$which]} GATEWAY_TOKEN_RUNTIME_URL="http://127.0.0.1:$RT" \
+        GATEWAY_TOKEN_RUNTIME_SECRET=$SECRET GATEWAY_PROVIDERS_FILE="$work/providers.json" GATEWAY_LOG_LEVEL=error \
+        "${!bin_var}/gateway" serve >/dev/null 2>&1 &
+    PID[$which]=$!
+    pids+=($!)
+    wait_ready "http://127.0.0.1:${PORT[$which]}/healthz"
+    BENCH_TOKEN=$TOKEN wrk -t2 -c16 -d2s -s bench/chat.lua "http://127.0.0.1:${PORT[$which]}/v1/chat/completions" >/dev/null 2>&1 || true
+done
+echo "| run | build | req/s | p50 | p99 | errors | gateway CPU / request |"
+echo "| --- | --- | --- | --- | --- | --- | --- |"
+for i in $(seq 1 "$REPEAT"); do
+    for which in base new; do
+        before=$(cpu_ticks "${PID[$which]}")
+        r=$(BENCH_TOKEN=$TOKEN BENCH_STREAM=false wrk -t2 -c16 -d"$DURATION" --latency -s bench/chat.lua \
+            "http://127.0.0.1:${PORT[$which]}/v1/chat/completions" 2>&1 | grep '^RESULT')
+        used=$(( $(cpu_ticks "${PID[$which]}") - before ))
+        python3 - "$i" "$which" "$r" "$used" "$TICK" <<'PY'
+import sys
+run, which, line, used, tick = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5])
+f = dict(kv.split("=") for kv in line.split()[1:])
+requests = int(f["requests"])
+print(f"| {run} | {which} | {float(f['rps']):.0f} | {int(f['p50_us'])/1000:.2f} ms | {int(f['p99_us'])/1000:.2f} ms | "
+      f"{int(f['errors']) + int(f['non2xx'])} | {used / tick * 1e6 / requests:.0f} µs |")
+PY
+    done
+done
