@@ -58,7 +58,13 @@ import Testing
             async let runtimeStart = stack.tokenRuntime()
             async let upstreamStart = stack.mockUpstream("mock-slow-stream", chunkDelay: "250ms")
             let (runtime, upstream) = try await (runtimeStart, upstreamStart)
-            let gateway = try await stack.gateway(runtime: runtime, providers: [ProviderEntry(name: "slow", port: upstream.port)])
+            // A generous read timeout: on a loaded CI machine (the other suites run beside this one)
+            // a mock answering 600 streams can be slow; what is tested is that no request waits for
+            // a connection, not how fast a starved mock answers. The dial timeout stays at its
+            // default (2 s): a request queued behind a hidden cap fails on it, as it did before.
+            let gateway = try await stack.gateway(
+                runtime: runtime, providers: [ProviderEntry(name: "slow", port: upstream.port)],
+                environment: ["GATEWAY_HTTP_READ_TIMEOUT": "30s"])
             let token = try await runtime.issue(subject: "many-streams").token
 
             let results = try await Self.withClient { client in
