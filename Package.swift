@@ -8,6 +8,7 @@ let package = Package(
         .executable(name: "gateway", targets: ["GatewayServer"]),
         .executable(name: "platform-token-runtime", targets: ["PlatformTokenRuntime"]),
         .library(name: "TokenProtocol", targets: ["TokenProtocol"]),
+        .library(name: "ServiceSupport", targets: ["ServiceSupport"]),
         .library(name: "TokenRuntime", targets: ["TokenRuntime"]),
         .library(name: "Gateway", targets: ["Gateway"]),
     ],
@@ -35,9 +36,28 @@ let package = Package(
             path: "shared/Sources/TokenProtocol"
         ),
         .target(
+            name: "ServiceSupport",
+            dependencies: [
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ],
+            path: "shared/Sources/ServiceSupport"
+        ),
+        .target(
             name: "TokenRuntime",
             dependencies: [
                 "TokenProtocol",
+                "ServiceSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -68,7 +88,7 @@ let package = Package(
             name: "Gateway",
             dependencies: [
                 "TokenProtocol",
-                "TokenRuntime",
+                "ServiceSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
@@ -83,11 +103,17 @@ let package = Package(
             ],
             path: "gateway/Sources/Gateway"
         ),
+        .target(
+            name: "GatewayInProcessRuntime",
+            dependencies: ["Gateway", "TokenRuntime", "TokenProtocol"],
+            path: "gateway/Sources/GatewayInProcessRuntime"
+        ),
         .executableTarget(
             name: "GatewayServer",
             dependencies: [
                 "Gateway",
-                "TokenRuntime",
+                "GatewayInProcessRuntime",
+                "ServiceSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "gateway/Sources/GatewayServer"
@@ -95,7 +121,7 @@ let package = Package(
         .executableTarget(
             name: "TokenCacheBenchmark",
             dependencies: [
-                "Gateway", "TokenProtocol", "TokenRuntime",
+                "Gateway", "TokenProtocol", "TokenRuntime", "ServiceSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -104,13 +130,14 @@ let package = Package(
         ),
         .testTarget(
             name: "TokenProtocolTests",
-            dependencies: ["TokenProtocol"],
+            dependencies: ["TokenProtocol", "ServiceSupport"],
             path: "Tests/TokenProtocolTests"
         ),
         .testTarget(
             name: "TokenRuntimeTests",
             dependencies: [
                 "TokenRuntime",
+                "ServiceSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
             ],
@@ -120,7 +147,9 @@ let package = Package(
             name: "GatewayTests",
             dependencies: [
                 "Gateway",
+                "GatewayInProcessRuntime",
                 "TokenRuntime",
+                "ServiceSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             path: "Tests/GatewayTests"

@@ -2,8 +2,10 @@ import Hummingbird
 import HummingbirdTesting
 import Logging
 import Testing
+import ServiceSupport
 import TokenProtocol
 @testable import Gateway
+import GatewayInProcessRuntime
 
 /// GATEWAY_DATABASE_URL naming a database that does not answer: the gateway still starts and
 /// serves, records wait in the queue, and /readyz says the audit sink is down.
@@ -11,7 +13,8 @@ import TokenProtocol
     @Test func anUnreachableAuditDatabaseDoesNotStopTheGateway() async throws {
         let configuration = try GatewayHarness.configuration(
             ["GATEWAY_DATABASE_URL": "postgres://nobody:secret@127.0.0.1:1/audit", "GATEWAY_SHUTDOWN_GRACE": "500ms"], providers: GatewayHarness.mockProviders())
-        let gateway = try await GatewayApplication.build(configuration: configuration, logger: Logger(label: "test"))
+        let gateway = try await GatewayApplication.build(
+            configuration: configuration, logger: Logger(label: "test"), devRuntime: InProcessTokenRuntime())
         let sink = try #require(gateway.audit as? PostgresAuditSink)
         let token = try #require(gateway.generatedDevToken)
         try await gateway.buildApplication().test(.live) { client in

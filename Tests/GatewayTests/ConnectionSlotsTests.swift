@@ -1,6 +1,7 @@
 import Synchronization
 import Testing
 
+import ServiceSupport
 @testable import Gateway
 
 /// The per-host connection cap's queue: first come, first served; bounded; a wait ends with a

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import ServiceSupport
 import TokenProtocol
 import TokenRuntime
 @testable import Gateway

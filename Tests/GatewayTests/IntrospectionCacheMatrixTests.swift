@@ -1,6 +1,7 @@
 import Logging
 import Metrics
 import Testing
+import ServiceSupport
 import TokenProtocol
 import TokenRuntime
 @testable import Gateway

@@ -1,5 +1,6 @@
 import Logging
 import Testing
+import ServiceSupport
 import TokenProtocol
 import TokenRuntime
 @testable import Gateway

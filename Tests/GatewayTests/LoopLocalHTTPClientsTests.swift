@@ -3,6 +3,7 @@ import NIOCore
 import NIOPosix
 import Testing
 
+import ServiceSupport
 @testable import Gateway
 
 /// A proxied request must use a client whose connections live on the handler's own event loop, so

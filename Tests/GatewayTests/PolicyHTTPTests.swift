@@ -2,9 +2,11 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import Testing
+import ServiceSupport
 import TokenProtocol
 import TokenRuntime
 @testable import Gateway
+import GatewayInProcessRuntime
 
 @Suite struct CORSTests {
     func gateway() async throws -> (GatewayApplication, String) {

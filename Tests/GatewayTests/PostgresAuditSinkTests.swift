@@ -5,6 +5,7 @@ import PostgresNIO
 import Prometheus
 import ServiceLifecycle
 import Testing
+import ServiceSupport
 import TokenRuntime
 @testable import Gateway
 

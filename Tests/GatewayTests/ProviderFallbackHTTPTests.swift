@@ -4,6 +4,7 @@ import Hummingbird
 import HummingbirdTesting
 import NIOCore
 import Testing
+import ServiceSupport
 import TokenProtocol
 @testable import Gateway
 

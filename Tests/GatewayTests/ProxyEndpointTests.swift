@@ -2,9 +2,11 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import Testing
+import ServiceSupport
 import TokenProtocol
 import TokenRuntime
 @testable import Gateway
+import GatewayInProcessRuntime
 
 /// The OpenAI-compatible surface through real HTTP, with the built-in mock provider.
 @Suite struct ProxyEndpointTests {

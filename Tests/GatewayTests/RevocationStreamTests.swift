@@ -3,6 +3,7 @@ import Hummingbird
 import HummingbirdTesting
 import Logging
 import Testing
+import ServiceSupport
 import TokenProtocol
 import TokenRuntime
 @testable import Gateway

@@ -5,6 +5,7 @@ import HummingbirdTesting
 import NIOCore
 import Synchronization
 import Testing
+import ServiceSupport
 import TokenProtocol
 @testable import Gateway
 

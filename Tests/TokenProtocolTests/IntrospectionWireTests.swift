@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import ServiceSupport
 import TokenProtocol
 
 @Suite struct IntrospectionWireTests {

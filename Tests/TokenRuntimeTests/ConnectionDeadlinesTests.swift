@@ -1,5 +1,6 @@
 import NIOCore
 import Testing
+import ServiceSupport
 import TokenProtocol
 @testable import TokenRuntime
 

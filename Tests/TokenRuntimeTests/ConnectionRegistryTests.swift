@@ -3,6 +3,7 @@ import NIOCore
 import NIOEmbedded
 import Prometheus
 import Testing
+import ServiceSupport
 @testable import TokenRuntime
 
 /// The connection cap: at the cap the longest-idle connection makes room; with none idle the new

@@ -2,6 +2,7 @@ import Logging
 import Synchronization
 import Testing
 
+import ServiceSupport
 @testable import TokenRuntime
 
 /// Logger metadata must still reach every line (merged, explicit values winning) although the

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import Testing
+import ServiceSupport
 import TokenProtocol
 
 @testable import TokenRuntime

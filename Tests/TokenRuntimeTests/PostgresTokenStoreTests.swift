@@ -4,6 +4,7 @@ import HummingbirdTesting
 import Logging
 import PostgresNIO
 import Testing
+import ServiceSupport
 import TokenProtocol
 @testable import TokenRuntime
 

@@ -1,4 +1,5 @@
 import Testing
+import ServiceSupport
 import TokenProtocol
 @testable import TokenRuntime
 

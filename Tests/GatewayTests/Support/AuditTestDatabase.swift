@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import PostgresNIO
 import ServiceLifecycle
+import ServiceSupport
 import TokenRuntime
 
 /// The PostgreSQL server of the audit tests: `LJQ_TEST_DATABASE_URL` (set by

@@ -4,9 +4,11 @@ import Hummingbird
 import HummingbirdTesting
 import Logging
 import NIOCore
+import ServiceSupport
 import TokenProtocol
 import TokenRuntime
 @testable import Gateway
+import GatewayInProcessRuntime
 
 /// Builds gateways for tests from an environment dictionary and a providers JSON string, in dev
 /// `inmemory` mode unless the environment says otherwise, with the test's clock and audit sink.
@@ -28,7 +30,8 @@ enum GatewayHarness {
         audit: InMemoryAuditSink = InMemoryAuditSink()
     ) async throws -> (GatewayApplication, token: String) {
         let gateway = try await GatewayApplication.build(
-            configuration: try configuration(extra, providers: providers), logger: Logger(label: "test"), clock: clock, audit: audit)
+            configuration: try configuration(extra, providers: providers), logger: Logger(label: "test"), clock: clock, audit: audit,
+            devRuntime: InProcessTokenRuntime(clock: clock))
         var token = gateway.generatedDevToken ?? ""
         if let runtime = gateway.verifier as? InProcessTokenRuntime, token.isEmpty {
             token = try await runtime.service.issue(IssueTokenRequest(subject: "tester")).token

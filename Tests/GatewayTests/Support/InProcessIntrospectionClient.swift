@@ -1,4 +1,5 @@
 import Synchronization
+import ServiceSupport
 import TokenProtocol
 import TokenRuntime
 @testable import Gateway

@@ -2,6 +2,7 @@ import Logging
 import PostgresNIO
 import ServiceLifecycle
 import Testing
+import ServiceSupport
 import TokenProtocol
 @testable import TokenRuntime
 

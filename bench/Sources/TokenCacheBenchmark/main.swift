@@ -14,6 +14,7 @@
 
 import CoreMetrics
 import Foundation
+import ServiceSupport
 import Gateway
 import Logging
 import Prometheus

@@ -5,7 +5,7 @@ import NIOSSL
 import PostgresNIO
 import ServiceLifecycle
 import TokenProtocol
-import TokenRuntime
+import ServiceSupport
 
 /// The gateway's parts, wired in one place and in a fixed order:
 /// configuration -> metrics -> token verifier -> audit sink -> provider registry and routing ->
@@ -33,9 +33,11 @@ public struct GatewayApplication: Sendable {
     let logger: Logger
 
     /// Wires everything. `audit` and `registry` replace the configured ones (tests pass their own).
+    /// `devRuntime`: the token runtime running in this process, required in dev `inmemory` mode and
+    /// injected by the executable (this library does not link platform-token-runtime).
     public static func build(
         configuration: GatewayConfiguration, logger: Logger, clock: any WallClock = SystemWallClock(),
-        audit: (any AuditSink)? = nil, registry: ProviderRegistry? = nil
+        audit: (any AuditSink)? = nil, registry: ProviderRegistry? = nil, devRuntime: (any DevTokenRuntime)? = nil
     ) async throws -> GatewayApplication {
         for warning in configuration.warnings { logger.warning("\(warning)") }
         // metrics
@@ -73,9 +75,9 @@ public struct GatewayApplication: Sendable {
                 services.append(subscriber)
             }
         case .inmemory:
-            let inProcess = InProcessTokenRuntime(service: TokenService(store: InMemoryTokenStore(), clock: clock))
-            generatedDevToken = try await inProcess.registerDevTokens(configuration.devTokens)
-            verifier = inProcess
+            guard let devRuntime else { throw DevTokenRuntimeMissing() }
+            generatedDevToken = try await devRuntime.registerDevTokens(configuration.devTokens)
+            verifier = devRuntime
         }
         // audit sink
         let auditSink: any AuditSink

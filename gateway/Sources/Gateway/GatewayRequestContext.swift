@@ -1,3 +1,4 @@
+import ServiceSupport
 import Hummingbird
 import NIOCore
 

@@ -1,18 +1,18 @@
 import Hummingbird
 import Logging
 import ServiceLifecycle
-import TokenRuntime
+import ServiceSupport
 
 /// Runs the gateway until SIGTERM/SIGINT: the body of the executable's `serve` command.
 public enum GatewayServer {
-    public static func run(configuration: GatewayConfiguration) async throws {
+    public static func run(configuration: GatewayConfiguration, devRuntime: (any DevTokenRuntime)? = nil) async throws {
         LoggingSystem.bootstrap { label in
             DeferredMetadataLogHandler.standardError(label: label, level: configuration.logLevel)
         }
         let logger = Logger(label: "gateway")
         // Every open stream holds two sockets: run with the highest open-file limit allowed.
         let files = OpenFileLimit.raiseToHardLimit()
-        let gateway = try await GatewayApplication.build(configuration: configuration, logger: logger)
+        let gateway = try await GatewayApplication.build(configuration: configuration, logger: logger, devRuntime: devRuntime)
         if let token = gateway.generatedDevToken {
             logger.warning("dev only: generated a token for this process; it is shown once", metadata: ["token": "\(token)"])
         }

@@ -1,3 +1,4 @@
+import ServiceSupport
 import ServiceLifecycle
 
 /// A service that does nothing until graceful shutdown, then runs `action` (closing HTTP client

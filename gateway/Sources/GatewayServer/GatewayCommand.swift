@@ -1,10 +1,11 @@
 import ArgumentParser
 import Foundation
+import ServiceSupport
 import Gateway
+import GatewayInProcessRuntime
 import Hummingbird
 import Logging
 import TokenProtocol
-import TokenRuntime
 
 /// `gateway [serve]` runs the gateway; the other subcommands are operator tools.
 struct GatewayCommand: AsyncParsableCommand {
@@ -28,7 +29,9 @@ struct Serve: AsyncParsableCommand {
             FileHandle.standardError.write(Data("gateway: \(error)\n".utf8))
             throw ExitCode(2)
         }
-        try await GatewayServer.run(configuration: configuration)
+        // dev inmemory mode: the token runtime library in this process (the Gateway library does not link it).
+        let devRuntime = configuration.mode == .inmemory ? InProcessTokenRuntime() : nil
+        try await GatewayServer.run(configuration: configuration, devRuntime: devRuntime)
     }
 }
 

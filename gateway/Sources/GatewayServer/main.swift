@@ -1,4 +1,4 @@
-import TokenRuntime
+import ServiceSupport
 
 ConcurrencyExecutor.useEventLoops()
 

@@ -1,3 +1,4 @@
+import ServiceSupport
 import TokenProtocol
 
 /// `POST /v1/tokens` body. Only `subject` is required.

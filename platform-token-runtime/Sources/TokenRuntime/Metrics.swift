@@ -2,6 +2,7 @@ import CoreMetrics
 import Metrics
 import Prometheus
 import Synchronization
+import ServiceSupport
 import TokenProtocol
 
 /// The runtime's metrics, created through swift-metrics with this instance's own factory so every

@@ -1,5 +1,6 @@
 import Logging
 import NIOSSL
+import ServiceSupport
 import TokenProtocol
 
 /// platform-token-runtime's whole configuration, read and validated once from the environment.

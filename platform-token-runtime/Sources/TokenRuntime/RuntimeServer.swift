@@ -2,6 +2,7 @@ import Hummingbird
 import Logging
 import PostgresNIO
 import ServiceLifecycle
+import ServiceSupport
 import TokenProtocol
 
 /// Runs the runtime until SIGTERM/SIGINT: the body of the executable's `serve` command.

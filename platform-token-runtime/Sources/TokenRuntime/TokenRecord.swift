@@ -1,3 +1,4 @@
+import ServiceSupport
 import TokenProtocol
 
 /// Everything the runtime keeps about one token. The token itself is never kept: only its digest.

@@ -1,4 +1,5 @@
 import Logging
+import ServiceSupport
 import TokenProtocol
 
 /// Issue, revoke and introspect, against an injected ``WallClock``. The HTTP layer is a thin

@@ -1,6 +1,6 @@
 import Foundation
 import PostgresNIO
-import TokenRuntime
+import ServiceSupport
 
 /// The SQL of ``PostgresAuditSink`` for one schema: migrations, the batch insert, reading back.
 /// Values are always bound; only the validated, quoted schema name is spliced into the text.

@@ -1,3 +1,4 @@
+import ServiceSupport
 import Synchronization
 
 /// Keeps the most recent `capacity` records in memory: the fallback when no database is

@@ -2,7 +2,7 @@ import CoreMetrics
 import Logging
 import PostgresNIO
 import ServiceLifecycle
-import TokenRuntime
+import ServiceSupport
 
 /// The writer of ``PostgresAuditSink``: batches, retries, and the shutdown flush.
 extension PostgresAuditSink {

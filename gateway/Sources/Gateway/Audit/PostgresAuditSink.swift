@@ -4,7 +4,7 @@ import Logging
 import PostgresNIO
 import ServiceLifecycle
 import Synchronization
-import TokenRuntime
+import ServiceSupport
 
 /// Audit records into PostgreSQL (`audit_records`), batched, in order, without loss or duplicates
 /// while the queue has room.

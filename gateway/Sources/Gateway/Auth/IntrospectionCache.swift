@@ -1,6 +1,6 @@
 import Synchronization
 import TokenProtocol
-import TokenRuntime
+import ServiceSupport
 
 /// Introspection answers by token digest, each kept for a time that depends on the answer
 /// (active 30 s, expired 2 min, revoked 10 min, unknown 2 min by default), never past an active

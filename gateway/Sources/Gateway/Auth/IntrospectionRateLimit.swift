@@ -1,6 +1,6 @@
 import Synchronization
 import TokenProtocol
-import TokenRuntime
+import ServiceSupport
 
 /// The global ceiling on introspections of tokens the cache does not know
 /// (`GATEWAY_TOKEN_RUNTIME_MAX_MISS_RATE` per second, bursts of up to one second's worth), so a

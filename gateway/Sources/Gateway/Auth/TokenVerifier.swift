@@ -1,3 +1,4 @@
+import ServiceSupport
 import TokenProtocol
 
 /// Turns a bearer token into a verdict. The gateway's only view of token authority.

@@ -1,3 +1,4 @@
+import ServiceSupport
 import TokenProtocol
 
 /// The rules that depend on `GATEWAY_ENV`: only `dev` may hold token authority in-process, run with

@@ -2,7 +2,7 @@ import Foundation
 import Logging
 import NIOSSL
 import TokenProtocol
-import TokenRuntime
+import ServiceSupport
 
 /// The gateway's whole configuration, read once from a snapshot of the environment and validated
 /// in one place. Every problem is reported at once, each naming its variable.

@@ -1,3 +1,4 @@
+import ServiceSupport
 import AsyncHTTPClient
 import NIOCore
 import TokenProtocol

@@ -1,3 +1,4 @@
+import ServiceSupport
 import TokenProtocol
 
 /// How long each kind of introspection answer is cached, and how many are kept.

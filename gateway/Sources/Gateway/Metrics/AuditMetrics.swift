@@ -1,3 +1,4 @@
+import ServiceSupport
 import CoreMetrics
 
 /// The audit sink's metrics, created with an explicit factory (one registry per app or test).

@@ -1,3 +1,4 @@
+import ServiceSupport
 import CoreMetrics
 
 /// Failed authentications and the requests shed before introspection (the forged-token defences).

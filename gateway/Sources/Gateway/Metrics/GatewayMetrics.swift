@@ -1,7 +1,7 @@
 import CoreMetrics
 import Prometheus
 import Synchronization
-import TokenRuntime
+import ServiceSupport
 
 /// The gateway's metrics, created through swift-metrics with this instance's own Prometheus
 /// registry (so each application, and each test, has its own). Handles are cached by label set.

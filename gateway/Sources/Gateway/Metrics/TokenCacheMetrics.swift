@@ -1,3 +1,4 @@
+import ServiceSupport
 import CoreMetrics
 import Synchronization
 import TokenProtocol

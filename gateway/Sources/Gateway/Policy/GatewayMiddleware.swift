@@ -1,7 +1,7 @@
 import HTTPTypes
 import Hummingbird
 import Synchronization
-import TokenRuntime
+import ServiceSupport
 
 /// The outermost middleware: CORS (preflight answered here, before auth), the request id (kept from
 /// the client or generated, returned on every response), the client address (behind trusted

@@ -1,3 +1,4 @@
+import ServiceSupport
 import HTTPTypes
 import Hummingbird
 import Synchronization

@@ -1,7 +1,7 @@
 import AsyncHTTPClient
 import Hummingbird
 import NIOCore
-import TokenRuntime
+import ServiceSupport
 
 /// `GET /healthz` (alive), `GET /readyz` (token runtime reachable in remote mode, audit sink up;
 /// lists the providers that are out or cooling down, and why; with the open-file limit the process

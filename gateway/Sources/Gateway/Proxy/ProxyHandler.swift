@@ -3,7 +3,7 @@ import Hummingbird
 import Logging
 import NIOCore
 import TokenProtocol
-import TokenRuntime
+import ServiceSupport
 
 /// `POST /v1/chat/completions`, `/v1/completions`, `/v1/embeddings` (and `/api/v1/*`): auth, rate
 /// limit, body checks, then the providers serving the model in strategy order until one answers.

@@ -1,7 +1,7 @@
 import HTTPTypes
 import Hummingbird
 import TokenProtocol
-import TokenRuntime
+import ServiceSupport
 
 /// Bearer token -> claims, or the OpenAI-style 401/429/503 the client should see.
 ///

@@ -1,3 +1,4 @@
+import ServiceSupport
 import Synchronization
 
 /// An explicit cap on open connections to one provider host (`GATEWAY_HTTP_MAX_CONNS_PER_HOST`),

@@ -1,3 +1,4 @@
+import ServiceSupport
 import TokenProtocol
 
 /// Which provider answers move a request on to the next provider serving its model, and how many

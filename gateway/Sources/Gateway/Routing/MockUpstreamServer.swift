@@ -1,5 +1,5 @@
 import Hummingbird
-import TokenRuntime
+import ServiceSupport
 import Logging
 import NIOCore
 import Synchronization

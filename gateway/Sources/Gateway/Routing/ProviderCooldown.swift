@@ -1,3 +1,4 @@
+import ServiceSupport
 import Synchronization
 
 /// What one provider told us about itself by refusing: rate limits (for one model, or for all of

@@ -1,3 +1,4 @@
+import ServiceSupport
 import Foundation
 
 /// Why a provider is not being tried at the moment.

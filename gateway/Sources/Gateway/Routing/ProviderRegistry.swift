@@ -1,3 +1,4 @@
+import ServiceSupport
 import TokenProtocol
 
 /// A configured provider with its client and routing statistics.

@@ -1,3 +1,4 @@
+import ServiceSupport
 import Synchronization
 
 /// What routing knows of one provider: a moving average of its latency and its recent failures.

@@ -1,3 +1,4 @@
+import ServiceSupport
 import Synchronization
 
 /// The routing strategies wired into startup (`GATEWAY_ROUTING_STRATEGY`).

@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import NIOCore
 import NIOHTTP1
+import ServiceSupport
 import TokenProtocol
 
 /// A client of the runtime's admin API, used by the `platform-token-runtime token ...` CLI.

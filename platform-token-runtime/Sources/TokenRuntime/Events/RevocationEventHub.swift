@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+import ServiceSupport
 import TokenProtocol
 
 /// Fans revocations out to `GET /v1/events` subscribers, and keeps a bounded history so a

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import ServiceSupport
 import TokenProtocol
 
 /// An error answer of the runtime's HTTP API: a status and an OAuth-style JSON body

@@ -1,4 +1,5 @@
 import Hummingbird
+import ServiceSupport
 import TokenProtocol
 
 /// The admin API: issue, look up, list and revoke tokens. Every call needs the admin key.

@@ -1,6 +1,7 @@
 import Hummingbird
 import Logging
 import ServiceLifecycle
+import ServiceSupport
 import TokenProtocol
 
 /// The parts one running runtime is made of, built by ``RuntimeApplication/build(configuration:logger:store:clock:)``.

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import ServiceSupport
 import TokenProtocol
 
 /// Checks the credentials callers present: the admin key (Bearer) for the admin API, the

@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import ServiceLifecycle
+import ServiceSupport
 import TokenProtocol
 
 /// `GET /v1/events`: revocations as server-sent events, authenticated like introspection.

@@ -1,4 +1,5 @@
 import Hummingbird
+import ServiceSupport
 import TokenProtocol
 
 /// Reading `application/x-www-form-urlencoded` bodies (RFC 7662 and RFC 7009 requests).

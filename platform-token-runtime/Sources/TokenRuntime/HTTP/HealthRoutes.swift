@@ -1,3 +1,4 @@
+import ServiceSupport
 import Hummingbird
 
 /// `GET /healthz` (the process answers), `GET /readyz` (the store answers; with the open-file

@@ -1,4 +1,5 @@
 import Hummingbird
+import ServiceSupport
 import TokenProtocol
 
 /// The introspection answer written straight into the response buffer: byte for byte what

@@ -1,4 +1,5 @@
 import Hummingbird
+import ServiceSupport
 import TokenProtocol
 
 /// `POST /v1/introspect` (RFC 7662) and `POST /v1/revoke` (RFC 7009).

@@ -1,4 +1,5 @@
 import Synchronization
+import ServiceSupport
 import TokenProtocol
 
 /// The default store: every record in memory, found by digest or id in O(1).

@@ -1,4 +1,5 @@
 import PostgresNIO
+import ServiceSupport
 import TokenProtocol
 
 /// The SQL of ``PostgresTokenStore``, for one schema: migrations, statements and row decoding.

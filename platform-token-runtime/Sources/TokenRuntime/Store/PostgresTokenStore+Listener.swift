@@ -1,6 +1,7 @@
 import Logging
 import PostgresNIO
 import ServiceLifecycle
+import ServiceSupport
 import TokenProtocol
 
 /// The replica side of ``PostgresTokenStore``'s consistency: listening for revocations,

@@ -2,6 +2,7 @@ import Logging
 import PostgresNIO
 import ServiceLifecycle
 import Synchronization
+import ServiceSupport
 import TokenProtocol
 
 /// The durable store: token records in PostgreSQL (digests only, as `bytea`; never tokens), with

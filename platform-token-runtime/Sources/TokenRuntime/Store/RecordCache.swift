@@ -1,3 +1,4 @@
+import ServiceSupport
 import TokenProtocol
 
 /// The memory layer of ``PostgresTokenStore``: token records by digest, bounded, each trusted

@@ -1,3 +1,4 @@
+import ServiceSupport
 import TokenProtocol
 
 /// Where token records live. Implementations keep digests only, never tokens.

@@ -1,5 +1,4 @@
 import HTTPTypes
-import TokenProtocol
 
 #if canImport(Glibc)
     import Glibc

@@ -1,6 +1,5 @@
 import Logging
 import Synchronization
-import TokenProtocol
 
 /// A per-client-address budget of failed authentications (`GATEWAY_AUTH_FAILURE_LIMIT` and
 /// `TOKEN_RUNTIME_AUTH_FAILURE_LIMIT` per minute): a token bucket per address, charged one token

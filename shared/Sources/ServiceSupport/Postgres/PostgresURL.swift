@@ -82,7 +82,7 @@ public struct PostgresURL: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// The same settings for a single connection (the startup probe).
-    func connectionConfiguration(connectTimeout: Duration) throws -> PostgresConnection.Configuration {
+    public func connectionConfiguration(connectTimeout: Duration) throws -> PostgresConnection.Configuration {
         let tlsConfiguration: PostgresConnection.Configuration.TLS
         switch tls {
         case .disable: tlsConfiguration = .disable

@@ -1,5 +1,3 @@
-import TokenProtocol
-
 /// How long a client may take over each part of a request, and how many connections a server
 /// keeps open: the defence against slow and idle clients (both services, `*_SERVER_*`).
 ///

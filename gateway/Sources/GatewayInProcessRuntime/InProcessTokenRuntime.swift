@@ -1,13 +1,20 @@
+import Gateway
+import ServiceSupport
 import TokenProtocol
 import TokenRuntime
 
 /// dev only (`GATEWAY_TOKEN_RUNTIME_MODE=inmemory`): the TokenRuntime library runs inside the
 /// gateway, the same code as the platform-token-runtime service, with its in-memory store.
-public struct InProcessTokenRuntime: TokenVerifier {
+public struct InProcessTokenRuntime: DevTokenRuntime {
     public let service: TokenService
 
     public init(service: TokenService) {
         self.service = service
+    }
+
+    /// The runtime's service on its in-memory store.
+    public init(clock: any WallClock = SystemWallClock()) {
+        self.init(service: TokenService(store: InMemoryTokenStore(), clock: clock))
     }
 
     public func verify(_ token: String) async -> TokenVerdict {

@@ -1,5 +1,4 @@
 import NIOSSL
-import TokenProtocol
 
 /// Reading certificates and keys at startup, each failure naming its variable.
 public enum ServerTLS {
