@@ -12,35 +12,17 @@
 # BIN (a folder with both executables, e.g. another build).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-if ! command -v swift >/dev/null 2>&1 && [ -x /opt/swift/usr/bin/swift ]; then export PATH=/opt/swift/usr/bin:$PATH; fi
 DURATION=${DURATION:-10s}
 ATTACK=${ATTACK:-3000}
 INTERVAL=${INTERVAL:-2}
 CAP=${CAP:-1000}
 SCENARIOS=${SCENARIOS:-"gateway gateway-cap runtime"}
-SCRATCH=${SCRATCH:-.build-release}
 log() { echo "slow-clients.sh: $*" >&2; }
 
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && ! command -v wrk >/dev/null 2>&1; then
     apt-get update -qq && apt-get install -y -qq wrk >/dev/null
 fi
-if [ "${SKIP_BUILD:-0}" != 1 ]; then
-    log "building release binaries"
-    swift build -c release --scratch-path "$SCRATCH" --product gateway >/dev/null
-    swift build -c release --scratch-path "$SCRATCH" --product platform-token-runtime >/dev/null
-fi
-bin=${BIN:-$(swift build -c release --scratch-path "$SCRATCH" --show-bin-path)}
-
-work=$(mktemp -d)
-pids=()
-cleanup() {
-    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-    wait 2>/dev/null || true
-    rm -rf "$work"
-}
-trap cleanup EXIT INT TERM
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
-wait_ready() { for _ in $(seq 1 200); do curl -fsS "$1" >/dev/null 2>&1 && return 0; sleep 0.05; done; log "not ready: $1"; exit 1; }
+source bench/lib.sh
 field() { echo "$1" | tr ' ' '\n' | grep "^$2=" | cut -d= -f2; }
 us2ms() { python3 -c "print('%.2f' % ($1/1000))"; }
 errors_of() {  # RESULT line -> every kind of error wrk counted (both Lua scripts' field names)

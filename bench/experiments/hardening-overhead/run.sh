@@ -11,33 +11,20 @@ if ! command -v swift >/dev/null 2>&1 && [ -x /opt/swift/usr/bin/swift ]; then e
 NEW_BIN=${NEW_BIN:-$(swift build -c release --scratch-path .build-release --show-bin-path)}
 DURATION=${DURATION:-10s}
 REPEAT=${REPEAT:-3}
-work=$(mktemp -d)
-pids=()
-cleanup() {
-    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-    wait 2>/dev/null || true
-    rm -rf "$work"
-}
-trap cleanup EXIT INT TERM
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
-wait_ready() { for _ in $(seq 1 200); do curl -fsS "$1" >/dev/null 2>&1 && return 0; sleep 0.05; done; echo "not ready: $1" >&2; exit 1; }
+log() { echo "hardening-overhead: $*" >&2; }
+BIN=$NEW_BIN
+source bench/lib.sh
 field() { echo "$1" | tr ' ' '\n' | grep "^$2=" | cut -d= -f2; }
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 TICK=$(getconf CLK_TCK)
 
-UP=$(free_port); RT=$(free_port)
-ADMIN=bench-admin-key-0123456789
-SECRET=bench-introspection-secret-0123
+UP=$(free_port)
 "$NEW_BIN/gateway" mock-upstream --port "$UP" --models mock-echo --canned >/dev/null 2>&1 &
 pids+=($!)
-TOKEN_RUNTIME_ENV=dev TOKEN_RUNTIME_ADMIN_KEY=$ADMIN TOKEN_RUNTIME_INTROSPECTION_SECRET=$SECRET TOKEN_RUNTIME_PORT=$RT \
-    TOKEN_RUNTIME_LOG_LEVEL=error "$NEW_BIN/platform-token-runtime" serve >/dev/null 2>&1 &
-pids+=($!)
 wait_ready "http://127.0.0.1:$UP/healthz"
-wait_ready "http://127.0.0.1:$RT/readyz"
-TOKEN=$(curl -fsS -X POST "http://127.0.0.1:$RT/v1/tokens" -H "Authorization: Bearer $ADMIN" -H 'Content-Type: application/json' \
-    -d '{"subject":"bench"}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')
-echo "{\"providers\":[{\"name\":\"up\",\"type\":\"openai\",\"base_url\":\"http://127.0.0.1:$UP\",\"models\":[\"mock-echo\"]}]}" > "$work/providers.json"
+start_runtime
+issue_token
+write_providers "$UP"
 declare -A PORT PID
 for which in base new; do
     bin_var=${which^^}_BIN
