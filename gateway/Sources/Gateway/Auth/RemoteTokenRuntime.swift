@@ -22,13 +22,11 @@ public final class RemoteTokenRuntime: TokenVerifier {
     }
 
     public func verify(_ token: String) async -> TokenVerdict {
-        guard TokenFormat.isWellFormed(token) else {
-            metrics.malformed.increment()
-            return .inactive(.unknown)
+        switch knownVerdict(token) {
+        case .malformed: return .inactive(.unknown)
+        case .cached(let verdict): return verdict
+        case .notKnown: return await verifyUnknown(token)
         }
-        let digest = TokenDigest(token: token)
-        if let verdict = cache.cachedVerdict(digest) { return verdict }
-        return await cache.resolve(digest) { [self] in await fetch(token) }
     }
 
     public func knownVerdict(_ token: String) -> KnownVerdict {
@@ -37,6 +35,11 @@ public final class RemoteTokenRuntime: TokenVerifier {
             return .malformed
         }
         return cache.cachedVerdict(TokenDigest(token: token)).map(KnownVerdict.cached) ?? .notKnown
+    }
+
+    /// A well-formed token the cache did not hold: one introspection however many ask at once.
+    public func verifyUnknown(_ token: String) async -> TokenVerdict {
+        await cache.resolve(TokenDigest(token: token)) { [self] in await fetch(token) }
     }
 
     /// hits / lookups of this instance's cache, 0 when none.

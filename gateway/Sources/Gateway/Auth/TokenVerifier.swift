@@ -7,6 +7,9 @@ public protocol TokenVerifier: Sendable {
     /// What is known of `token` without asking the token authority (format check, cache): lets the
     /// gateway shed a request before it would cost an introspection.
     func knownVerdict(_ token: String) -> KnownVerdict
+    /// The verdict of a token ``knownVerdict(_:)`` answered `.notKnown` for, without checking the
+    /// format and the cache again.
+    func verifyUnknown(_ token: String) async -> TokenVerdict
 }
 
 /// What a verifier knows of a token before asking anyone.
@@ -22,6 +25,8 @@ public enum KnownVerdict: Sendable, Equatable {
 extension TokenVerifier {
     /// Verifiers without a cache know nothing in advance.
     public func knownVerdict(_ token: String) -> KnownVerdict { .notKnown }
+
+    public func verifyUnknown(_ token: String) async -> TokenVerdict { await verify(token) }
 }
 
 /// What the gateway may know about an active token. Immutable.
