@@ -21,12 +21,15 @@ public final class RemoteTokenRuntime: TokenVerifier {
         self.logger = logger
     }
 
+    /// The whole check in one pass (the benchmarked hit path: format check, SHA-256, cache).
     public func verify(_ token: String) async -> TokenVerdict {
-        switch knownVerdict(token) {
-        case .malformed: return .inactive(.unknown)
-        case .cached(let verdict): return verdict
-        case .notKnown: return await verifyUnknown(token)
+        guard TokenFormat.isWellFormed(token) else {
+            metrics.malformed.increment()
+            return .inactive(.unknown)
         }
+        let digest = TokenDigest(token: token)
+        if let verdict = cache.cachedVerdict(digest) { return verdict }
+        return await cache.resolve(digest) { [self] in await fetch(token) }
     }
 
     public func knownVerdict(_ token: String) -> KnownVerdict {
@@ -34,7 +37,8 @@ public final class RemoteTokenRuntime: TokenVerifier {
             metrics.malformed.increment()
             return .malformed
         }
-        return cache.cachedVerdict(TokenDigest(token: token)).map(KnownVerdict.cached) ?? .notKnown
+        if let verdict = cache.cachedVerdict(TokenDigest(token: token)) { return .cached(verdict) }
+        return .notKnown
     }
 
     /// A well-formed token the cache did not hold: one introspection however many ask at once.
