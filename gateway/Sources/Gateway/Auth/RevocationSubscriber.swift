@@ -31,7 +31,7 @@ public final class RevocationSubscriber: Service {
         baseURL: String, secret: String, httpClient: HTTPClient, cache: IntrospectionCache, metrics: GatewayMetrics,
         logger: Logger, backoffBase: Duration = .milliseconds(100), backoffCap: Duration = .seconds(5)
     ) {
-        url = (baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL) + "/v1/events"
+        url = (baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL) + RuntimePath.events
         authorization = "Bearer \(secret)"
         self.httpClient = httpClient
         self.cache = cache
@@ -71,7 +71,7 @@ public final class RevocationSubscriber: Service {
         var request = HTTPClientRequest(url: url)
         request.headers.add(name: "Authorization", value: authorization)
         request.headers.add(name: "Accept", value: "text/event-stream")
-        if let last = lastEventID { request.headers.add(name: "Last-Event-ID", value: last) }
+        if let last = lastEventID { request.headers.add(name: RevocationStream.lastEventIDHeader, value: last) }
         do {
             let response = try await httpClient.execute(request, deadline: .distantFuture)
             guard response.status == .ok else {
@@ -95,7 +95,7 @@ public final class RevocationSubscriber: Service {
 
     func apply(_ event: SSEParser.Event) {
         switch event.type {
-        case "revoked":
+        case RevocationStream.revoked:
             guard let data = event.data.data(using: .utf8),
                 let revocation = try? JSONDecoder().decode(RevocationEvent.self, from: data),
                 let digest = TokenDigest(hex: revocation.tokenDigest)
@@ -107,7 +107,7 @@ public final class RevocationSubscriber: Service {
             metrics.revocationEvents.increment()
             let delay = max(0, SystemWallClock().now() - revocation.revokedAt)
             metrics.revocationDelay.recordNanoseconds(Int64(delay * 1e9))
-        case "reset":
+        case RevocationStream.reset:
             let dropped = cache.dropActiveEntries()
             metrics.revocationResets.increment()
             logger.warning("revocation stream reset: dropped cached active tokens", metadata: ["dropped": "\(dropped)"])

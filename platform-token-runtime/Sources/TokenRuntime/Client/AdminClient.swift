@@ -21,15 +21,15 @@ public struct AdminClient: Sendable {
 
     public func issue(_ request: IssueTokenRequest) async throws -> IssuedToken {
         let body = try JSONEncoder().encode(request)
-        return try await send(.POST, "/v1/tokens", body: body, as: IssuedToken.self)
+        return try await send(.POST, RuntimePath.tokens, body: body, as: IssuedToken.self)
     }
 
     public func revoke(id: String) async throws -> TokenView {
-        try await send(.POST, "/v1/tokens/\(FormEncoding.escape(id))/revoke", as: TokenView.self)
+        try await send(.POST, "\(RuntimePath.tokens)/\(FormEncoding.escape(id))/revoke", as: TokenView.self)
     }
 
     public func show(id: String) async throws -> TokenView {
-        try await send(.GET, "/v1/tokens/\(FormEncoding.escape(id))", as: TokenView.self)
+        try await send(.GET, "\(RuntimePath.tokens)/\(FormEncoding.escape(id))", as: TokenView.self)
     }
 
     public func list(subject: String?, status: TokenStatus?, limit: Int, cursor: String?) async throws -> TokenList {
@@ -37,7 +37,7 @@ public struct AdminClient: Sendable {
         if let subject { query.append("subject=" + FormEncoding.escape(subject)) }
         if let status { query.append("status=" + status.rawValue) }
         if let cursor { query.append("cursor=" + FormEncoding.escape(cursor)) }
-        return try await send(.GET, "/v1/tokens?" + query.joined(separator: "&"), as: TokenList.self)
+        return try await send(.GET, RuntimePath.tokens + "?" + query.joined(separator: "&"), as: TokenList.self)
     }
 
     func send<T: Decodable>(_ method: HTTPMethod, _ path: String, body: Data? = nil, as type: T.Type) async throws -> T {

@@ -9,10 +9,12 @@ struct AdminRoutes: Sendable {
     let maxBodyBytes: Int
 
     func register(on router: Router<RuntimeRequestContext>) {
-        router.post("/v1/tokens") { request, context in try await issue(request, context: context) }
-        router.get("/v1/tokens") { request, context in try await list(request, context: context) }
-        router.get("/v1/tokens/:id") { request, context in try await show(request, context: context, id: context.parameters.require("id")) }
-        router.post("/v1/tokens/:id/revoke") { request, context in
+        router.post(RouterPath(RuntimePath.tokens)) { request, context in try await issue(request, context: context) }
+        router.get(RouterPath(RuntimePath.tokens)) { request, context in try await list(request, context: context) }
+        router.get(RouterPath(RuntimePath.tokens + "/:id")) { request, context in
+            try await show(request, context: context, id: context.parameters.require("id"))
+        }
+        router.post(RouterPath(RuntimePath.tokens + "/:id/revoke")) { request, context in
             try await revoke(request, context: context, id: context.parameters.require("id"))
         }
     }
@@ -26,7 +28,7 @@ struct AdminRoutes: Sendable {
         let body = try await RequestBodyReader.read(request, limit: maxBodyBytes)
         let issueRequest = try JSONBody.decode(IssueTokenRequest.self, from: body)
         let issued = try await service.issue(issueRequest)
-        return JSONBody.response(.created, issued, headers: [.location: "/v1/tokens/\(issued.view.id)"])
+        return JSONBody.response(.created, issued, headers: [.location: "\(RuntimePath.tokens)/\(issued.view.id)"])
     }
 
     func show(_ request: Request, context: RuntimeRequestContext, id: String) async throws -> Response {

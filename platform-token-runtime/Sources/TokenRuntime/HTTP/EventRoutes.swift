@@ -17,7 +17,7 @@ struct EventRoutes: Sendable {
     let heartbeat: Duration
 
     func register(on router: Router<RuntimeRequestContext>) {
-        router.get("/v1/events") { request, context in try stream(request, context: context) }
+        router.get(RouterPath(RuntimePath.events)) { request, context in try stream(request, context: context) }
     }
 
     func stream(_ request: Request, context: RuntimeRequestContext) throws -> Response {
@@ -70,16 +70,16 @@ struct EventRoutes: Sendable {
     static func encode(_ frame: RevocationEventHub.Frame) -> ByteBuffer {
         switch frame {
         case .hello(let id):
-            return ByteBuffer(string: "event: hello\nid: \(id)\ndata: {}\n\n")
+            return ByteBuffer(string: "event: \(RevocationStream.hello)\nid: \(id)\ndata: {}\n\n")
         case .revoked(let id, let event):
             let data = (try? encoder.encode(event)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
-            return ByteBuffer(string: "event: revoked\nid: \(id)\ndata: \(data)\n\n")
+            return ByteBuffer(string: "event: \(RevocationStream.revoked)\nid: \(id)\ndata: \(data)\n\n")
         case .reset(let id, let reason):
-            return ByteBuffer(string: "event: reset\nid: \(id)\ndata: {\"reason\":\"\(reason)\"}\n\n")
+            return ByteBuffer(string: "event: \(RevocationStream.reset)\nid: \(id)\ndata: {\"reason\":\"\(reason)\"}\n\n")
         }
     }
 }
 
 extension HTTPField.Name {
-    static let lastEventID = Self("Last-Event-ID")!
+    static let lastEventID = Self(RevocationStream.lastEventIDHeader)!
 }

@@ -9,7 +9,7 @@ struct IntrospectionRoutes: Sendable {
     let maxBodyBytes: Int
 
     func register(on router: Router<RuntimeRequestContext>) {
-        router.post("/v1/introspect") { request, context in try await introspect(request, context: context) }
+        router.post(RouterPath(RuntimePath.introspect)) { request, context in try await introspect(request, context: context) }
         router.post("/v1/revoke") { request, context in try await revoke(request, context: context) }
     }
 

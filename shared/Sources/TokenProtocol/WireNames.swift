@@ -1,0 +1,22 @@
+/// The paths, headers and event names the gateway and platform-token-runtime exchange: spelled
+/// here once, used by both sides.
+public enum RuntimePath {
+    /// RFC 7662 introspection (`POST`, form-encoded, caller authenticated with the introspection secret).
+    public static let introspect = "/v1/introspect"
+    /// The revocation event stream (`GET`, `text/event-stream`).
+    public static let events = "/v1/events"
+    /// The admin token collection; `tokens + "/" + id` is one token, `+ "/revoke"` revokes it.
+    public static let tokens = "/v1/tokens"
+}
+
+/// Event names and headers of the revocation stream at ``RuntimePath/events``.
+public enum RevocationStream {
+    /// First frame: the stream's current position (data `{}`).
+    public static let hello = "hello"
+    /// One token revoked; data is a ``RevocationEvent``.
+    public static let revoked = "revoked"
+    /// Drop every cached active entry (the subscriber missed events it cannot be told).
+    public static let reset = "reset"
+    /// The request header that resumes the stream after the event id it names.
+    public static let lastEventIDHeader = "Last-Event-ID"
+}
