@@ -40,9 +40,12 @@ import GatewayInProcessRuntime
                 #expect(response.body.json["object"] as? String == "list")
             }
         }
+        // One record per request, the model list included (it has no provider).
         let records = audit.records()
-        #expect(records.count == 3)
-        #expect(records.allSatisfy { $0.tokenID != nil && $0.subject == "dev" && $0.status == 200 && $0.provider == "mock" })
+        #expect(records.count == 4)
+        #expect(records.allSatisfy { $0.tokenID != nil && $0.subject == "dev" && $0.status == 200 })
+        #expect(records.map(\.provider) == ["mock", "mock", "mock", nil])
+        #expect(records.last?.route == "\(prefix)/models")
         #expect(records[0].promptTokens == 2)
         #expect(records[0].completionTokens == 2)
         #expect(!records.contains { String(describing: $0).contains(token) })

@@ -157,30 +157,35 @@ public struct GatewayApplication: Sendable {
         return sink
     }
 
-    /// Routes and middleware. `/api/v1/*` are aliases of `/v1/*` with identical behaviour.
+    /// Routes and middleware. Every route under `/v1` and its alias `/api/v1` passes the API stages
+    /// in this order: ``AuditMiddleware`` (the record, written whatever happens next) ->
+    /// ``AuthMiddleware`` (the claims) -> ``LimitsMiddleware`` (on the routes that reach a provider)
+    /// -> the handler. Health, metrics and CORS preflights are outside the API group.
     public func buildRouter() -> Router<GatewayRequestContext> {
         let router = Router(context: GatewayRequestContext.self)
         router.add(
             middleware: GatewayMiddleware(cors: configuration.cors, metrics: metrics, trustedProxies: configuration.trustedProxies))
-        let authenticator = RequestAuthenticator(
-            verifier: verifier, failures: authFailures, missRate: missRate, metrics: metrics.auth)
+        let auditStage = AuditMiddleware(sink: audit, clock: SystemWallClock())
+        let authStage = AuthMiddleware(
+            authenticator: RequestAuthenticator(verifier: verifier, failures: authFailures, missRate: missRate, metrics: metrics.auth))
+        let limitsStage = LimitsMiddleware(
+            limiter: rateLimiter,
+            defaults: .init(requestsPerMinute: configuration.rateLimitRPM, tokensPerMinute: configuration.rateLimitTPM),
+            metrics: metrics)
         let proxy = ProxyHandler(
-            authenticator: authenticator, registry: registry, rateLimiter: rateLimiter,
-            defaultLimits: .init(requestsPerMinute: configuration.rateLimitRPM, tokensPerMinute: configuration.rateLimitTPM),
-            audit: audit, metrics: metrics, maxBodyBytes: configuration.maxBodyBytes, clock: SystemWallClock(),
+            registry: registry, metrics: metrics, maxBodyBytes: configuration.maxBodyBytes, clock: SystemWallClock(),
             fallback: configuration.fallback, logger: logger)
-        let models = ModelsHandler(authenticator: authenticator, registry: registry)
+        let models = ModelsHandler(registry: registry)
         for prefix in ["/v1", "/api/v1"] {
-            router.post("\(prefix)/chat/completions") { request, context in
-                await proxy.handle(request, context: context, endpoint: .chatCompletions)
+            let api = router.group(RouterPath(prefix)).add(middleware: auditStage).add(middleware: authStage)
+            let authenticated = api.group(context: AuthenticatedRequestContext.self)
+            authenticated.get("models") { request, context in try await models.handle(request, context: context) }
+            let metered = api.group(context: AuthenticatedRequestContext.self).add(middleware: limitsStage)
+            for endpoint in Endpoint.allCases {
+                metered.post(RouterPath(endpoint.rawValue)) { request, context in
+                    try await proxy.handle(request, context: context, endpoint: endpoint)
+                }
             }
-            router.post("\(prefix)/completions") { request, context in
-                await proxy.handle(request, context: context, endpoint: .completions)
-            }
-            router.post("\(prefix)/embeddings") { request, context in
-                await proxy.handle(request, context: context, endpoint: .embeddings)
-            }
-            router.get("\(prefix)/models") { request, context in try await models.handle(request, context: context) }
         }
         let probe = runtimeHTTPClient.map { HealthRoutes.runtimeProbe(baseURL: configuration.tokenRuntimeURL, client: $0) }
         HealthRoutes(

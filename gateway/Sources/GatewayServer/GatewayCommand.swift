@@ -31,7 +31,7 @@ struct Serve: AsyncParsableCommand {
         }
         // dev inmemory mode: the token runtime library in this process (the Gateway library does not link it).
         let devRuntime = configuration.mode == .inmemory ? InProcessTokenRuntime() : nil
-        try await GatewayServer.run(configuration: configuration, devRuntime: devRuntime)
+        try await GatewayProcess.run(configuration: configuration, devRuntime: devRuntime)
     }
 }
 

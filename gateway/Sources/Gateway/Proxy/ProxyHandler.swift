@@ -5,8 +5,10 @@ import NIOCore
 import TokenProtocol
 import ServiceSupport
 
-/// `POST /v1/chat/completions`, `/v1/completions`, `/v1/embeddings` (and `/api/v1/*`): auth, rate
-/// limit, body checks, then the providers serving the model in strategy order until one answers.
+/// `POST /v1/chat/completions`, `/v1/completions`, `/v1/embeddings` (and `/api/v1/*`), behind the
+/// audit, auth and limits stages: body checks, then the providers serving the model in strategy
+/// order until one answers. What it learns (model, attempts, usage) goes on the request's
+/// ``AuditTrail``.
 ///
 /// Fallback happens only before any byte reached the client, on a connection error, a timeout or a
 /// status of ``FallbackPolicy`` (the provider's own condition: 429, 401/403 to our key, 408, 5xx);
@@ -15,11 +17,7 @@ import ServiceSupport
 /// for byte; streams are relayed chunk by chunk as they arrive, and a provider failing mid-stream
 /// ends the stream with an error event, never with a second provider's answer.
 struct ProxyHandler: Sendable {
-    let authenticator: RequestAuthenticator
     let registry: ProviderRegistry
-    let rateLimiter: RateLimiter
-    let defaultLimits: RateLimiter.Limits
-    let audit: any AuditSink
     let metrics: GatewayMetrics
     let maxBodyBytes: Int
     let clock: any WallClock
@@ -28,64 +26,44 @@ struct ProxyHandler: Sendable {
 
     static let maxUpstreamBody = 64 << 20
 
-    /// What one request has gathered so far, for its audit record and its headers.
+    /// What one request has learnt of its providers so far; it goes on the audit trail as the
+    /// handler returns (a stream's usage and final status follow at its end).
     struct Exchange: Sendable {
-        var record: AuditRecord
-        var started: ContinuousClock.Instant
+        let trail: AuditTrail
+        let requestID: String
+        var model: String?
+        var provider: String?
+        var attempts = 0
+        var attemptLog: String?
         var upstreamWait: Duration = .zero
-        var rateHeaders = HTTPFields()
-        var limits = RateLimiter.Limits(requestsPerMinute: 0, tokensPerMinute: 0)
+
+        var started: ContinuousClock.Instant { trail.started }
 
         /// Adds `provider:outcome` to the audit record's attempt log.
         mutating func log(_ provider: Provider, _ outcome: String) {
             let entry = provider.name + ":" + outcome
-            record.attemptLog = record.attemptLog.map { $0 + " " + entry } ?? entry
+            attemptLog = attemptLog.map { $0 + " " + entry } ?? entry
         }
-    }
 
-    func handle(_ request: Request, context: GatewayRequestContext, endpoint: Endpoint) async -> Response {
-        var exchange = Exchange(
-            record: AuditRecord(
-                time: clock.now(), requestID: context.requestID, route: context.endpointPath ?? request.uri.path,
-                status: 0, latencyMs: 0, clientAddress: context.clientAddress),
-            started: .now)
-        do {
-            return try await proxy(request, endpoint: endpoint, exchange: &exchange)
-        } catch {
-            let failure = OpenAIError.from(error)
-            var headers = failure.headers
-            headers.append(contentsOf: exchange.rateHeaders)
-            var failed = failure
-            failed.headers = headers
-            finish(exchange, status: Int(failure.status.code), usage: nil)
-            return Response(
-                status: failure.status, headers: headers.merging(contentType: "application/json"),
-                body: .init(byteBuffer: failed.body))
-        }
-    }
-
-    private func proxy(_ request: Request, endpoint: Endpoint, exchange: inout Exchange) async throws -> Response {
-        let claims = try await authenticator.authenticate(request, clientAddress: exchange.record.clientAddress)
-        exchange.record.tokenID = claims.jti
-        exchange.record.subject = claims.subject
-
-        let limits = RateLimiter.Limits(
-            requestsPerMinute: claims.rateLimitRPM.flatMap { $0 > 0 ? $0 : nil } ?? defaultLimits.requestsPerMinute,
-            tokensPerMinute: claims.rateLimitTPM.flatMap { $0 > 0 ? $0 : nil } ?? defaultLimits.tokensPerMinute)
-        exchange.limits = limits
-        if limits.requestsPerMinute > 0 || limits.tokensPerMinute > 0 {
-            let decision = rateLimiter.acquire(claims.jti, limits: limits)
-            decision.apply(to: &exchange.rateHeaders)
-            guard decision.allowed else {
-                metrics.rateLimited.increment()
-                let retry = max(1, Int(decision.retryAfter.rounded(.up)))
-                throw OpenAIError(
-                    .tooManyRequests,
-                    "Rate limit reached for \(decision.exceeded ?? "requests") per minute: limit \(decision.exceeded == "tokens" ? limits.tokensPerMinute : limits.requestsPerMinute). Please try again in \(retry)s.",
-                    type: decision.exceeded ?? "requests", code: "rate_limit_exceeded", headers: [.retryAfter: String(retry)])
+        func write() {
+            trail.update { record in
+                record.model = model
+                record.provider = provider
+                record.attempts = attempts
+                record.attemptLog = attemptLog
             }
         }
+    }
 
+    func handle(_ request: Request, context: AuthenticatedRequestContext, endpoint: Endpoint) async throws -> Response {
+        var exchange = Exchange(trail: context.audit, requestID: context.requestID)
+        defer { exchange.write() }
+        return try await proxy(request, claims: context.claims, endpoint: endpoint, exchange: &exchange)
+    }
+
+    private func proxy(
+        _ request: Request, claims: TokenClaims, endpoint: Endpoint, exchange: inout Exchange
+    ) async throws -> Response {
         let body: ByteBuffer
         do {
             body = try await request.body.collect(upTo: maxBodyBytes)
@@ -95,21 +73,21 @@ struct ProxyHandler: Sendable {
             throw OpenAIError.invalidRequest("The request body ended before its announced length.", code: "incomplete_body")
         }
         let probe = try RequestProbe.parse(body)
-        exchange.record.model = probe.model
+        exchange.model = probe.model
         guard claims.allows(model: probe.model) else { throw OpenAIError.modelNotAllowed(probe.model) }
         let candidates = registry.candidates(for: probe.model)
         guard !candidates.isEmpty else { throw OpenAIError.modelNotFound(probe.model) }
 
         let upstreamRequest = UpstreamRequest(
-            endpoint: endpoint, body: body, stream: probe.stream, requestID: exchange.record.requestID,
+            endpoint: endpoint, body: body, stream: probe.stream, requestID: exchange.requestID,
             accept: request.headers[.accept])
         let plan = fallback.plan(candidates, model: probe.model, now: registry.clock.now())
         var refusals = ProviderRefusals()
         for skip in plan.skipped { skipped(skip, refusals: &refusals, exchange: exchange) }
         for provider in plan.attempts {
-            if let previous = refusals.lastReason, exchange.record.attempts > 0 { metrics.fallbacks[previous]?.increment() }
-            exchange.record.attempts += 1
-            exchange.record.provider = provider.name
+            if let previous = refusals.lastReason, exchange.attempts > 0 { metrics.fallbacks[previous]?.increment() }
+            exchange.attempts += 1
+            exchange.provider = provider.name
             let attemptStart = ContinuousClock.now
             do {
                 let upstream = try await provider.client.send(upstreamRequest)
@@ -158,10 +136,10 @@ struct ProxyHandler: Sendable {
                 refusals.failed(.connectionError, problem: "\(provider.name) could not be reached")
                 logger.warning(
                     "upstream call failed",
-                    metadata: ["request.id": "\(exchange.record.requestID)", "provider": "\(provider.name)", "error": "\(error)"])
+                    metadata: ["request.id": "\(exchange.requestID)", "provider": "\(provider.name)", "error": "\(error)"])
             }
         }
-        throw refusals.error(model: probe.model, attempts: exchange.record.attempts)
+        throw refusals.error(model: probe.model, attempts: exchange.attempts)
     }
 
     /// A provider left out because it is rate limited or out: counted among the refusals, and an
@@ -194,7 +172,7 @@ struct ProxyHandler: Sendable {
             logger.notice(
                 "provider rate limited; cooling it down",
                 metadata: [
-                    "request.id": "\(exchange.record.requestID)", "provider": "\(provider.name)",
+                    "request.id": "\(exchange.requestID)", "provider": "\(provider.name)",
                     "cooldown.seconds": "\(hint.seconds)", "cooldown.scope": "\(hint.scope)",
                 ])
         case .credentialsRejected:
@@ -217,7 +195,7 @@ struct ProxyHandler: Sendable {
     private func logRejectedKey(_ provider: Provider, status: Int, exchange: Exchange) {
         logger.error(
             "provider rejected the gateway's API key; it is out until the key is fixed (config reload or restart)",
-            metadata: ["request.id": "\(exchange.record.requestID)", "provider": "\(provider.name)", "upstream.status": "\(status)"])
+            metadata: ["request.id": "\(exchange.requestID)", "provider": "\(provider.name)", "upstream.status": "\(status)"])
     }
 
     /// An answer for the client: a success, or an error that is the request's own (passed through).
@@ -247,11 +225,9 @@ struct ProxyHandler: Sendable {
     /// leaving after that point cannot be told apart from one that read it, unlike a stream (499).
     private func complete(_ upstream: UpstreamResponse, body: ByteBuffer, exchange: Exchange) -> Response {
         let status = upstream.status
-        var headers = Self.clientHeaders(upstream.headers, status: status)
-        headers.append(contentsOf: exchange.rateHeaders)
+        let headers = Self.clientHeaders(upstream.headers, status: status)
         metrics.overhead.recordNanoseconds((ContinuousClock.now - exchange.started - exchange.upstreamWait).nanoseconds)
-        let usage = (200..<300).contains(status) ? UsageExtractor.extract(body.readableBytesView) : nil
-        finish(exchange, status: status, usage: usage)
+        if (200..<300).contains(status) { exchange.trail.record(usage: UsageExtractor.extract(body.readableBytesView)) }
         return Response(status: .init(code: status), headers: headers, body: .init(byteBuffer: body))
     }
 
@@ -280,9 +256,15 @@ struct ProxyHandler: Sendable {
         headers[.contentType] = upstream.headers[.contentType] ?? "text/event-stream"
         headers[.cacheControl] = "no-cache"
         headers[.init("X-Accel-Buffering")!] = "no"
-        headers.append(contentsOf: exchange.rateHeaders)
         let status = upstream.status
         metrics.overhead.recordNanoseconds((ContinuousClock.now - exchange.started - exchange.upstreamWait).nanoseconds)
+        let trail = exchange.trail
+        trail.streams()
+        /// The stream's end: what was relayed of the usage, and the record written.
+        @Sendable func finish(status: Int, tail: StreamTail) {
+            trail.record(usage: UsageExtractor.extract(tail.bytes))
+            trail.finish(status: status)
+        }
         let body = ResponseBody { [self] writer in
             var tail = StreamTail()
             var first = true
@@ -301,15 +283,15 @@ struct ProxyHandler: Sendable {
                 }
             } catch let gone as ClientGone {
                 // 499: the client closed the request (nginx's convention); the audit keeps partial usage.
-                finish(exchange, status: 499, usage: UsageExtractor.extract(tail.bytes))
+                finish(status: 499, tail: tail)
                 throw gone.underlying
             } catch {
                 provider.stats.recordFailure(now: clock.now(), latency: 0)
                 metrics.recordStreamError(provider: provider.name)
                 logger.warning(
                     "provider failed mid-stream; ending the stream with an error event",
-                    metadata: ["request.id": "\(exchange.record.requestID)", "provider": "\(provider.name)", "error": "\(error)"])
-                finish(exchange, status: 502, usage: UsageExtractor.extract(tail.bytes))
+                    metadata: ["request.id": "\(exchange.requestID)", "provider": "\(provider.name)", "error": "\(error)"])
+                finish(status: 502, tail: tail)
                 // A partial event the provider left open is closed first.
                 let atBoundary = tail.bytes.isEmpty || tail.bytes.suffix(2).elementsEqual([10, 10])
                 var event = ByteBuffer(string: atBoundary ? "data: " : "\n\ndata: ")
@@ -325,32 +307,12 @@ struct ProxyHandler: Sendable {
             do {
                 try await writer.finish(nil)
             } catch {
-                finish(exchange, status: 499, usage: UsageExtractor.extract(tail.bytes))
+                finish(status: 499, tail: tail)
                 throw error
             }
-            finish(exchange, status: status, usage: UsageExtractor.extract(tail.bytes))
+            finish(status: status, tail: tail)
         }
         return Response(status: .init(code: status), headers: headers, body: body)
     }
 
-    /// Writes the audit record and charges the tokens used.
-    private func finish(_ exchange: Exchange, status: Int, usage: Usage?) {
-        var record = exchange.record
-        record.status = status
-        record.latencyMs = (ContinuousClock.now - exchange.started).inSeconds * 1000
-        record.promptTokens = usage?.promptTokens
-        record.completionTokens = usage?.completionTokens
-        if let usage, let jti = record.tokenID {
-            rateLimiter.charge(jti, tokens: usage.total, limits: exchange.limits)
-        }
-        audit.record(record)
-    }
-}
-
-extension HTTPFields {
-    func merging(contentType: String) -> HTTPFields {
-        var fields = self
-        fields[.contentType] = contentType
-        return fields
-    }
 }

@@ -4,7 +4,7 @@ import ServiceLifecycle
 import ServiceSupport
 
 /// Runs the gateway until SIGTERM/SIGINT: the body of the executable's `serve` command.
-public enum GatewayServer {
+public enum GatewayProcess {
     public static func run(configuration: GatewayConfiguration, devRuntime: (any DevTokenRuntime)? = nil) async throws {
         LoggingSystem.bootstrap { label in
             DeferredMetadataLogHandler.standardError(label: label, level: configuration.logLevel)

@@ -13,6 +13,10 @@ public struct GatewayRequestContext: RequestContext {
     public var clientAddress: String?
     /// The client's `x-request-id`, or one the gateway generated; set by ``GatewayMiddleware``.
     public var requestID: String = ""
+    /// The verified caller, on the API routes; set by ``AuthMiddleware``.
+    var claims: TokenClaims?
+    /// The request's audit record, on the API routes; opened by ``AuditMiddleware``.
+    var audit: AuditTrail?
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
