@@ -99,15 +99,17 @@ import TokenRuntime
         #expect(subscriber.lastEventID == "e-10")
     }
 
+    /// The subscriber's reconnect delays are ServiceSupport's RetryBackoff (the audit writer's and
+    /// the runtime's listener's too): doubling from the base, capped, jittered in the upper half.
     @Test func backoffIsCappedAndJittered() {
-        let subscriber = RevocationSubscriber(
-            baseURL: "http://127.0.0.1:1", secret: "s", httpClient: HTTPClient.shared, cache: IntrospectionCache(),
-            metrics: GatewayMetrics(), logger: Logger(label: "test"), backoffBase: .milliseconds(100), backoffCap: .seconds(5))
+        var backoff = RetryBackoff(initial: .milliseconds(100), maximum: .seconds(5))
         for failures in 0..<40 {
-            let delay = subscriber.backoff(failures: failures)
+            let delay = backoff.next()
             let ceiling = min(5.0, 0.1 * Double(1 << min(failures, 16)))
             #expect(delay.inSeconds >= ceiling / 2 - 0.001 && delay.inSeconds <= ceiling + 0.001)
         }
+        backoff.reset()
+        #expect(backoff.next() <= .milliseconds(100))
     }
 }
 

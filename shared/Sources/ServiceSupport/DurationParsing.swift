@@ -32,14 +32,6 @@ public enum DurationParsing {
     }
 }
 
-extension Duration {
-    /// The duration in seconds as a floating-point number.
-    public var inSeconds: Double {
-        let (seconds, attoseconds) = self.components
-        return Double(seconds) + Double(attoseconds) / 1e18
-    }
-}
-
 extension StringProtocol {
     func trimmingWhitespace() -> String {
         let scalars = self.unicodeScalars

@@ -26,7 +26,7 @@ public struct HTTPIntrospectionClient: IntrospectionClient {
     let deadline: TimeAmount
 
     public init(baseURL: String, secret: String, httpClient: HTTPClient, deadline: Duration) {
-        url = (baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL) + RuntimePath.introspect
+        url = ServiceURL.join(baseURL, RuntimePath.introspect)
         authorization = "Bearer \(secret)"
         self.httpClient = httpClient
         self.deadline = TimeAmount(deadline)

@@ -31,7 +31,7 @@ public final class RevocationSubscriber: Service {
         baseURL: String, secret: String, httpClient: HTTPClient, cache: IntrospectionCache, metrics: GatewayMetrics,
         logger: Logger, backoffBase: Duration = .milliseconds(100), backoffCap: Duration = .seconds(5)
     ) {
-        url = (baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL) + RuntimePath.events
+        url = ServiceURL.join(baseURL, RuntimePath.events)
         authorization = "Bearer \(secret)"
         self.httpClient = httpClient
         self.cache = cache
@@ -46,24 +46,17 @@ public final class RevocationSubscriber: Service {
 
     public func run() async throws {
         try? await cancelWhenGracefulShutdown { [self] in
-            var failures = 0
+            var backoff = RetryBackoff(initial: backoffBase, maximum: backoffCap)
             while !Task.isCancelled {
                 let receivedEvents = await follow()
                 setState(.disconnected)
                 if Task.isCancelled { break }
-                failures = receivedEvents ? 0 : failures + 1
+                if receivedEvents { backoff.reset() }
                 metrics.revocationReconnects.increment()
-                try await Task.sleep(for: backoff(failures: failures))
+                try await Task.sleep(for: backoff.next())
             }
         }
         setState(.disconnected)
-    }
-
-    /// Capped exponential backoff with full jitter in [delay/2, delay].
-    func backoff(failures: Int) -> Duration {
-        let exponent = min(failures, 16)
-        let delay = min(backoffCap.inSeconds, backoffBase.inSeconds * Double(1 << exponent))
-        return .milliseconds(Int64(delay * Double.random(in: 0.5...1.0) * 1000))
     }
 
     /// One connection: follows the stream until it ends. True if the runtime answered with a stream.

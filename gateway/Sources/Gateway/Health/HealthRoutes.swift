@@ -47,7 +47,7 @@ struct HealthRoutes: Sendable {
 
     /// A probe of `GET {runtime}/healthz` with a short deadline.
     static func runtimeProbe(baseURL: String, client: HTTPClient) -> @Sendable () async -> Bool {
-        let url = (baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL) + "/healthz"
+        let url = ServiceURL.join(baseURL, "/healthz")
         return {
             guard let response = try? await client.execute(HTTPClientRequest(url: url), timeout: .seconds(1)) else {
                 return false

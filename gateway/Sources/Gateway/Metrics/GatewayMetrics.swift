@@ -159,10 +159,3 @@ public final class GatewayMetrics: Sendable {
         return registry.emitToBuffer()
     }
 }
-
-extension Duration {
-    var nanoseconds: Int64 {
-        let (seconds, attoseconds) = components
-        return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
-    }
-}

@@ -18,8 +18,7 @@ public struct OpenAIProviderClient: ProviderClient {
     let streamTimeout: Duration
 
     public init(config: ProviderConfig, http: HTTPTimeoutConfig, streamTimeout: Duration = .seconds(600)) {
-        var base = config.baseURL
-        while base.hasSuffix("/") { base.removeLast() }
+        let base = ServiceURL.join(config.baseURL, "")
         root = base.hasSuffix("/v1") ? base : base + "/v1"
         authorization = config.apiKey.map { "Bearer \($0)" }
         httpClients = LoopLocalHTTPClients(http)

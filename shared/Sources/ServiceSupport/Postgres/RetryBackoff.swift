@@ -16,7 +16,7 @@ public struct RetryBackoff: Sendable {
     public mutating func next() -> Duration {
         let delay = current
         current = min(current * 2, maximum)
-        let nanoseconds = delay.components.seconds * 1_000_000_000 + delay.components.attoseconds / 1_000_000_000
+        let nanoseconds = delay.nanoseconds
         return .nanoseconds(Int64.random(in: (nanoseconds / 2)...max(nanoseconds / 2, nanoseconds)))
     }
 
