@@ -7,6 +7,9 @@ public enum RuntimePath {
     public static let events = "/v1/events"
     /// The admin token collection; `tokens + "/" + id` is one token, `+ "/revoke"` revokes it.
     public static let tokens = "/v1/tokens"
+    /// The usage ledger: `POST` a ``UsageReport`` (gateways, introspection secret); `GET` totals
+    /// (admin key, any filter; the introspection secret, one `token_id`).
+    public static let usage = "/v1/usage"
 }
 
 /// Event names and headers of the revocation stream at ``RuntimePath/events``.
