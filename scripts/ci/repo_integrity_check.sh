@@ -52,6 +52,21 @@ for v in $(git grep -hoE '"(GATEWAY|TOKEN_RUNTIME|OPENAI|PASSWORD)_[A-Z0-9_]+"' 
         fail=1
     fi
 done
+# Module boundaries (docs/ARCHITECTURE.md): the gateway library never links the token runtime, and
+# TokenProtocol, the wire vocabulary both services share, imports nothing but Foundation and Crypto.
+if git grep -nE '^\s*(@testable |@_exported |public |package |internal )?import TokenRuntime\b' -- 'gateway/Sources/Gateway/*.swift' >&2; then
+    echo "the Gateway library imports TokenRuntime (only GatewayInProcessRuntime may)" >&2
+    fail=1
+fi
+if git grep -nE '^\s*(@testable |@_exported |public |package |internal )?import ' -- 'shared/Sources/TokenProtocol/*.swift' \
+    | grep -vE 'import (Foundation|Crypto)\s*$' >&2; then
+    echo "TokenProtocol imports something other than Foundation or Crypto" >&2
+    fail=1
+fi
+if grep -n '"TokenRuntime"' <(sed -n '/^ *name: "Gateway", *$/,/path: "gateway\/Sources\/Gateway"/p' Package.swift) >&2; then
+    echo "the Gateway target depends on TokenRuntime in Package.swift" >&2
+    fail=1
+fi
 # Library and executable sources follow .swift-format (swift-format ships with the toolchain).
 if swift format --version >/dev/null 2>&1; then
     if ! swift format lint --strict -r gateway/Sources platform-token-runtime/Sources shared/Sources; then
