@@ -126,7 +126,7 @@ struct PostgresAuditSinkTests {
         // was stored, and writes it again.
         try await withSink("twice", runWriter: false) { sink, _ in
             for index in 0..<20 { sink.record(Self.record(index, prefix: "twice")) }
-            let batch = sink.state.withLock { $0.queue.peek(10) }
+            let batch = sink.delivery.peek(10)
             _ = try await sink.client.query(sink.sql.insert(batch, writer: sink.writerID)).collect()
             try await AuditTestDatabase.withServices([sink]) { try await waitUntilWritten(sink) }
             let records = try await sink.fetchRecords(requestIDPrefix: "twice-")

@@ -54,8 +54,11 @@ enum GatewayHarness {
         "[" + items.map { "\"\($0)\"" }.joined(separator: ",") + "]"
     }
 
-    static func chatBody(_ model: String = "mock-echo", _ text: String = "hello there", stream: Bool = false) -> ByteBuffer {
-        ByteBuffer(string: #"{"model":"\#(model)","stream":\#(stream),"stream_options":{"include_usage":true},"messages":[{"role":"user","content":"\#(text)"}]}"#)
+    static func chatBody(
+        _ model: String = "mock-echo", _ text: String = "hello there", stream: Bool = false, includeUsage: Bool = true
+    ) -> ByteBuffer {
+        let options = includeUsage ? #","stream_options":{"include_usage":true}"# : ""
+        return ByteBuffer(string: #"{"model":"\#(model)","stream":\#(stream)\#(options),"messages":[{"role":"user","content":"\#(text)"}]}"#)
     }
 
     static func auth(_ token: String) -> HTTPFields {

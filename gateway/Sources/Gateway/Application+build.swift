@@ -96,7 +96,9 @@ public struct GatewayApplication: Sendable {
         // providers and routing
         let providers =
             registry
-            ?? ProviderRegistry.build(configuration.providers, http: configuration.http, strategy: configuration.routing, clock: clock)
+            ?? ProviderRegistry.build(
+                configuration.providers, http: configuration.http, strategy: configuration.routing, prices: configuration.modelPrices,
+                clock: clock)
         // forged-token defences
         var authFailures: AuthFailureBudget?
         if configuration.authFailureLimit > 0 {

@@ -18,6 +18,13 @@ public struct AuditRecord: Sendable, Equatable, Codable {
     public var attemptLog: String?
     public var promptTokens: Int?
     public var completionTokens: Int?
+    /// Of `promptTokens`, those the provider read from its prompt cache.
+    public var cachedTokens: Int?
+    /// What the request cost (nano-USD) by the serving provider's price; nil when unpriced or
+    /// nothing was used.
+    public var costNanoUSD: Int64?
+    /// The token figures are the gateway's estimate: the answer carried no usage.
+    public var usageEstimated: Bool = false
     public var clientAddress: String?
 
     public init(

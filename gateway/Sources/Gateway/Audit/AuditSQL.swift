@@ -43,16 +43,23 @@ struct AuditSQL: Sendable {
         SchemaMigration(
             version: 2, name: "audit_records_attempt_log",
             statements: ["ALTER TABLE {schema}.audit_records ADD COLUMN IF NOT EXISTS attempt_log text"]),
+        SchemaMigration(
+            version: 3, name: "audit_records_cost",
+            statements: [
+                "ALTER TABLE {schema}.audit_records ADD COLUMN IF NOT EXISTS cached_tokens integer",
+                "ALTER TABLE {schema}.audit_records ADD COLUMN IF NOT EXISTS cost_nano_usd bigint",
+                "ALTER TABLE {schema}.audit_records ADD COLUMN IF NOT EXISTS usage_estimated boolean NOT NULL DEFAULT false",
+            ]),
     ]
 
     static let columns = """
         writer_id, seq, time, request_id, token_id, subject, route, model, provider, status, latency_ms, attempts, \
-        prompt_tokens, completion_tokens, client_address, attempt_log
+        prompt_tokens, completion_tokens, client_address, attempt_log, cached_tokens, cost_nano_usd, usage_estimated
         """
-    static let valuesPerRecord = 16
+    static let valuesPerRecord = 19
 
     /// One multi-row INSERT for `batch`; rows already written (same writer and sequence) are skipped.
-    func insert(_ batch: [AuditQueue.Item], writer: UUID) -> PostgresQuery {
+    func insert(_ batch: [BatchQueue<AuditRecord>.Item], writer: UUID) -> PostgresQuery {
         var binds = PostgresBindings(capacity: batch.count * Self.valuesPerRecord)
         var sql = "INSERT INTO \(table) (\(Self.columns)) VALUES "
         sql.reserveCapacity(sql.utf8.count + batch.count * 110)
@@ -75,6 +82,9 @@ struct AuditSQL: Sendable {
             binds.append(record.completionTokens)
             binds.append(record.clientAddress)
             binds.append(record.attemptLog)
+            binds.append(record.cachedTokens)
+            binds.append(record.costNanoUSD)
+            binds.append(record.usageEstimated)
             if index > 0 { sql += "," }
             sql += "($\(base + 1),$\(base + 2),to_timestamp($\(base + 3))"
             for offset in 4...Self.valuesPerRecord { sql += ",$\(base + offset)" }
@@ -87,7 +97,8 @@ struct AuditSQL: Sendable {
     func select(requestIDPrefix: String) -> PostgresQuery {
         """
         SELECT (extract(epoch FROM time) * 1000000)::bigint, request_id, token_id, subject, route, model, provider,
-               status, latency_ms, attempts, prompt_tokens, completion_tokens, client_address, attempt_log
+               status, latency_ms, attempts, prompt_tokens, completion_tokens, client_address, attempt_log,
+               cached_tokens, cost_nano_usd, usage_estimated
         FROM \(unescaped: table)
         WHERE starts_with(request_id, \(requestIDPrefix))
         ORDER BY writer_id, seq
@@ -96,7 +107,7 @@ struct AuditSQL: Sendable {
 
     static func record(from row: PostgresRow) throws -> AuditRecord {
         let cells = row.makeRandomAccess()
-        return AuditRecord(
+        var record = AuditRecord(
             time: Double(try cells[0].decode(Int64.self)) / 1_000_000,
             requestID: try cells[1].decode(String.self),
             tokenID: try cells[2].decode(String?.self),
@@ -112,5 +123,9 @@ struct AuditSQL: Sendable {
             completionTokens: try cells[11].decode(Int?.self),
             clientAddress: try cells[12].decode(String?.self)
         )
+        record.cachedTokens = try cells[14].decode(Int?.self)
+        record.costNanoUSD = try cells[15].decode(Int64?.self)
+        record.usageEstimated = try cells[16].decode(Bool.self)
+        return record
     }
 }

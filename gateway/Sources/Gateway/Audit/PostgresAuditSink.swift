@@ -12,7 +12,7 @@ import ServiceSupport
 /// Guarantees:
 /// - ``record(_:)`` never blocks or awaits: it appends to a bounded in-memory queue
 ///   (`capacity`, default 100,000) under a short lock.
-/// - When the queue is full the **newest** record is dropped (see ``AuditQueue``) and counted in
+/// - When the queue is full the **newest** record is dropped (see ``BatchQueue``) and counted in
 ///   `gateway_audit_dropped_total{reason="queue_full"}`.
 /// - The writer (`run()`, a `Service`) sends multi-row `INSERT`s of up to `batchSize` records,
 ///   as soon as a batch is full or `flushInterval` after the previous write. Each batch is one
@@ -59,63 +59,59 @@ public final class PostgresAuditSink: AuditSink, Service {
         }
     }
 
-    struct State {
-        var queue: AuditQueue
-        var running = false
-        /// True from a failed write until the next successful one.
-        var failing = false
-    }
-
     public let configuration: Configuration
-    /// With each record's sequence number, the primary key of what this sink writes.
     public let writerID: UUID
     let client: PostgresClient
-    let metrics: AuditMetrics
     let logger: Logger
     let sql: AuditSQL
-    let state: Mutex<State>
-    let migrated = Atomic<Bool>(false)
+    let schema: AuditSchema
+    /// The queue, the batches, the retries and the shutdown flush.
+    let delivery: BatchDelivery<AuditRecord>
 
-    /// - Parameters:
-    ///   - client: run by the caller (as a service next to this one).
-    ///   - metricsFactory: where `gateway_audit_*` metrics go.
     public init(
         client: PostgresClient, configuration: Configuration = Configuration(), metricsFactory: any MetricsFactory,
         logger: Logger
     ) throws(SchemaNameError) {
-        precondition(configuration.capacity > 0, "the audit queue needs room for at least one record")
         precondition((1...4_000).contains(configuration.batchSize), "batchSize must be 1 to 4,000")
+        let writerID = UUID()
+        let sql = try AuditSQL(schema: configuration.schema)
+        let schema = AuditSchema(client: client, sql: sql, logger: logger)
         self.client = client
         self.configuration = configuration
-        self.writerID = UUID()
-        self.metrics = AuditMetrics(factory: metricsFactory)
+        self.writerID = writerID
         self.logger = logger
-        self.sql = try AuditSQL(schema: configuration.schema)
-        self.state = Mutex(State(queue: AuditQueue(capacity: configuration.capacity)))
+        self.sql = sql
+        self.schema = schema
+        let writeTimeout = configuration.writeTimeout
+        delivery = BatchDelivery(
+            "audit",
+            configuration: .init(
+                capacity: configuration.capacity, batchSize: configuration.batchSize, flushInterval: configuration.flushInterval,
+                writeTimeout: configuration.writeTimeout, retryInitial: configuration.retryInitial,
+                retryMaximum: configuration.retryMaximum, shutdownGracePeriod: configuration.shutdownGracePeriod),
+            metrics: .init(prefix: "gateway_audit", factory: metricsFactory), logger: logger
+        ) { batch in
+            // One batch in one statement, migrating first if startup could not.
+            try await schema.ensure(timeout: writeTimeout)
+            _ = try await client.query(sql.insert(batch, writer: writerID)).collect()
+        }
     }
 
     public func record(_ record: AuditRecord) {
-        let accepted = state.withLock { $0.queue.append(record) }
-        if !accepted { metrics.droppedQueueFull.increment() }
+        delivery.append(record)
     }
 
-    /// Ready when the writer runs, its last write did not fail and the queue is not full.
-    public func isHealthy() async -> Bool {
-        state.withLock { $0.running && !$0.failing && $0.queue.count < $0.queue.capacity }
-    }
+    public func isHealthy() async -> Bool { delivery.isHealthy }
 
-    /// Records waiting to be written.
-    public var queuedCount: Int { state.withLock { $0.queue.count } }
+    public var queuedCount: Int { delivery.queuedCount }
 
-    /// Records refused because the queue was full.
-    public var droppedCount: UInt64 { state.withLock { $0.queue.dropped } }
+    public var droppedCount: UInt64 { delivery.droppedCount }
 
-    /// Creates or upgrades `audit_records`; idempotent, safe from several gateways at once.
+    public func run() async throws { await delivery.run() }
+
+    /// Creates or upgrades `audit_records` (idempotent; also done by the writer before its first batch).
     public func migrate(timeout: Duration = .seconds(10)) async throws {
-        try await Deadline.run(within: timeout) { [client, sql, logger] in
-            try await SchemaMigrator.migrate(AuditSQL.migrations, component: "gateway_audit", schema: sql.schema, client: client, logger: logger)
-        }
-        migrated.store(true, ordering: .releasing)
+        try await schema.migrate(timeout: timeout)
     }
 
     /// Records whose request id starts with `requestIDPrefix`, in the order each sink recorded
@@ -128,5 +124,30 @@ public final class PostgresAuditSink: AuditSink, Service {
             }
             return records
         }
+    }
+}
+
+/// The audit table's migrations, run once per sink (at startup, else before the first batch).
+final class AuditSchema: Sendable {
+    let client: PostgresClient
+    let sql: AuditSQL
+    let logger: Logger
+    let migrated = Atomic<Bool>(false)
+
+    init(client: PostgresClient, sql: AuditSQL, logger: Logger) {
+        self.client = client
+        self.sql = sql
+        self.logger = logger
+    }
+
+    func ensure(timeout: Duration) async throws {
+        if !migrated.load(ordering: .acquiring) { try await migrate(timeout: timeout) }
+    }
+
+    func migrate(timeout: Duration) async throws {
+        try await Deadline.run(within: timeout) { [client, sql, logger] in
+            try await SchemaMigrator.migrate(AuditSQL.migrations, component: "gateway_audit", schema: sql.schema, client: client, logger: logger)
+        }
+        migrated.store(true, ordering: .releasing)
     }
 }

@@ -20,6 +20,9 @@ public struct GatewayConfiguration: Sendable {
     /// dev (`inmemory`) only: tokens registered at startup.
     public var devTokens: [String]
     public var providers: [ProviderConfig]
+    /// Model prices: the built-in table, or `GATEWAY_MODEL_PRICES_FILE`. A provider's own `prices`
+    /// win over it for that provider's models.
+    public var modelPrices = PriceTable.builtIn
     public var routing: RoutingStrategyKind
     /// Which provider answers move a request to the next provider, and how many it tries.
     public var fallback: FallbackPolicy
@@ -51,7 +54,8 @@ public struct GatewayConfiguration: Sendable {
 
     public var isDev: Bool { environment == "dev" }
 
-    /// Reads the configuration; `readFile` loads GATEWAY_PROVIDERS_FILE (injected by tests).
+    /// Reads the configuration; `readFile` loads GATEWAY_PROVIDERS_FILE and GATEWAY_MODEL_PRICES_FILE
+    /// (injected by tests).
     public static func load(
         from environment: [String: String],
         readFile: (String) throws -> Data = { try Data(contentsOf: URL(fileURLWithPath: $0)) }
@@ -156,6 +160,7 @@ public struct GatewayConfiguration: Sendable {
             warnings: warnings
         )
         configuration.inbound = inbound
+        if let prices = loadPrices(env: &env, readFile: readFile) { configuration.modelPrices = prices }
         configuration.tls = serverTLS
         configuration.tokenRuntimeTLS = runtimeTLS
         try env.validate()
@@ -166,6 +171,19 @@ public struct GatewayConfiguration: Sendable {
     static func isLoopback(_ url: String) -> Bool {
         guard let host = URLComponents(string: url)?.host?.lowercased() else { return false }
         return host == "localhost" || host == "::1" || host == "[::1]" || host.hasPrefix("127.")
+    }
+
+    /// `GATEWAY_MODEL_PRICES_FILE`: a price table replacing the built-in one.
+    static func loadPrices(env: inout EnvironmentReader, readFile: (String) throws -> Data) -> PriceTable? {
+        guard let path = env.raw("GATEWAY_MODEL_PRICES_FILE") else { return nil }
+        do {
+            return try PriceTable.parse(try readFile(path))
+        } catch let invalid as PriceTable.Invalid {
+            env.fail("GATEWAY_MODEL_PRICES_FILE", "\(path): \(invalid.description)")
+        } catch {
+            env.fail("GATEWAY_MODEL_PRICES_FILE", "cannot read \(path): \(error.localizedDescription)")
+        }
+        return nil
     }
 
     static func loadProviders(

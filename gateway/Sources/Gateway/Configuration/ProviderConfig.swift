@@ -21,11 +21,15 @@ public struct ProviderConfig: Sendable, Equatable {
     public var weight: Int
     /// Whole-request limit of a non-streaming call.
     public var timeout: Duration
+    /// This provider's own prices, by model (`"prices"` in the providers file); they win over the
+    /// price table for its requests.
+    public var prices: [String: ModelPrice]
 
     public init(
         name: String, kind: Kind, baseURL: String = "https://api.openai.com", apiKey: String? = nil, models: [String],
-        weight: Int = 1, timeout: Duration = .seconds(60)
+        weight: Int = 1, timeout: Duration = .seconds(60), prices: [String: ModelPrice] = [:]
     ) {
+        self.prices = prices
         self.name = name
         self.kind = kind
         self.baseURL = baseURL
@@ -46,6 +50,8 @@ public struct ProviderConfig: Sendable, Equatable {
 /// ]}
 /// ```
 /// `api_key` is a plain key or an `enc:v1:...` value; `api_key_env` names an environment variable.
+/// `prices` (optional): `{"MODEL": {"input_per_mtok": "0.15", "cached_input_per_mtok": "0.075",
+/// "output_per_mtok": "0.60"}}`, this provider's prices, winning over the price table.
 struct ProvidersFile: Decodable {
     struct Entry: Decodable {
         var name: String?
@@ -56,9 +62,10 @@ struct ProvidersFile: Decodable {
         var models: [String]?
         var weight: Int?
         var timeout: String?
+        var prices: [String: PriceTable.Entry]?
 
         enum CodingKeys: String, CodingKey {
-            case name, type, models, weight, timeout
+            case name, type, models, weight, timeout, prices
             case baseURL = "base_url"
             case apiKey = "api_key"
             case apiKeyEnv = "api_key_env"
@@ -131,6 +138,13 @@ struct ProvidersFile: Decodable {
                     continue
                 }
             }
+            var prices: [String: ModelPrice] = [:]
+            do {
+                for (model, price) in entry.prices ?? [:] { prices[model] = try price.price(model: model) }
+            } catch {
+                env.fail(variable, "provider \(name): prices: \(error.description)")
+                continue
+            }
             let baseURL = entry.baseURL ?? "https://api.openai.com"
             if kind == .openai, !(baseURL.hasPrefix("http://") || baseURL.hasPrefix("https://")) {
                 env.fail(variable, "provider \(name): \"base_url\" must start with http:// or https://")
@@ -138,7 +152,8 @@ struct ProvidersFile: Decodable {
             }
             configs.append(
                 ProviderConfig(
-                    name: name, kind: kind, baseURL: baseURL, apiKey: apiKey, models: models, weight: weight, timeout: timeout))
+                    name: name, kind: kind, baseURL: baseURL, apiKey: apiKey, models: models, weight: weight, timeout: timeout,
+                    prices: prices))
         }
         if file.providers.isEmpty { env.fail(variable, "lists no providers") }
         return configs

@@ -5,6 +5,11 @@ import NIOCore
 /// The built-in `mock` provider's answers: deterministic, OpenAI-shaped, echoing the last user
 /// message (or the prompt), with usage figures counted in words. Used for local runs, tests and
 /// benchmarks without a real key, in-process and behind the `gateway mock-upstream` server.
+///
+/// As OpenAI does: a chat answer's usage has `prompt_tokens_details.cached_tokens` (here: the
+/// words of every message before the last, the repeated prefix a provider caches), and a stream
+/// carries usage only when asked (`stream_options.include_usage`), then with `"usage":null` in
+/// every chunk and a last chunk with `"choices":[]` and the usage.
 public enum MockCompletion {
     static let created = 1_700_000_000
 
@@ -13,6 +18,7 @@ public enum MockCompletion {
         var model: String
         var text: String
         var promptTokens: Int
+        var cachedTokens = 0
         var stream: Bool
         var includeUsage: Bool
         var inputs: [String]
@@ -27,10 +33,12 @@ public enum MockCompletion {
         let includeUsage = (object["stream_options"] as? [String: Any])?["include_usage"] as? Bool ?? false
         var text = ""
         var all: [String] = []
+        var cached = 0
         switch endpoint {
         case .chatCompletions:
             let messages = object["messages"] as? [[String: Any]] ?? []
             all = messages.map { content($0["content"]) }
+            cached = all.dropLast().reduce(0) { $0 + words($1) }
             text = messages.last(where: { ($0["role"] as? String) == "user" }).map { content($0["content"]) } ?? ""
         case .completions:
             all = strings(object["prompt"])
@@ -40,7 +48,9 @@ public enum MockCompletion {
             text = all.first ?? ""
         }
         let promptTokens = max(1, all.reduce(0) { $0 + words($1) })
-        return Input(model: model, text: text, promptTokens: promptTokens, stream: stream, includeUsage: includeUsage, inputs: all)
+        return Input(
+            model: model, text: text, promptTokens: promptTokens, cachedTokens: min(cached, promptTokens), stream: stream,
+            includeUsage: includeUsage, inputs: all)
     }
 
     static func content(_ value: Any?) -> String {
@@ -64,8 +74,17 @@ public enum MockCompletion {
         return prefix + String(hash, radix: 16)
     }
 
-    static func usage(_ input: Input, completion: Int) -> [String: Any] {
-        ["prompt_tokens": input.promptTokens, "completion_tokens": completion, "total_tokens": input.promptTokens + completion]
+    static func usage(_ input: Input, completion: Int, details: Bool = false) -> [String: Any] {
+        var usage: [String: Any] = [
+            "prompt_tokens": input.promptTokens, "completion_tokens": completion, "total_tokens": input.promptTokens + completion,
+        ]
+        if details {
+            usage["prompt_tokens_details"] = ["cached_tokens": input.cachedTokens, "audio_tokens": 0]
+            usage["completion_tokens_details"] = [
+                "reasoning_tokens": 0, "audio_tokens": 0, "accepted_prediction_tokens": 0, "rejected_prediction_tokens": 0,
+            ]
+        }
+        return usage
     }
 
     static func json(_ object: Any) -> ByteBuffer {
@@ -85,7 +104,7 @@ public enum MockCompletion {
                         "logprobs": NSNull(),
                     ] as [String: Any]
                 ],
-                "usage": usage(input, completion: completionTokens),
+                "usage": usage(input, completion: completionTokens, details: true),
             ])
         case .completions:
             return json([
@@ -134,7 +153,7 @@ public enum MockCompletion {
         }
         func event(_ choices: [[String: Any]], usage: [String: Any]? = nil) -> ByteBuffer {
             var chunk: [String: Any] = ["id": id, "object": object, "created": created, "model": input.model, "choices": choices]
-            if let usage { chunk["usage"] = usage }
+            if input.includeUsage { chunk["usage"] = usage ?? NSNull() }
             var buffer = ByteBuffer(string: "data: ")
             var body = json(chunk)
             buffer.writeBuffer(&body)
@@ -145,7 +164,9 @@ public enum MockCompletion {
         if endpoint == .chatCompletions { events.append(event([choice("", role: true)])) }
         for piece in pieces { events.append(event([choice(piece)])) }
         events.append(event([choice(endpoint == .chatCompletions ? nil : "", finish: "stop")]))
-        if input.includeUsage { events.append(event([], usage: usage(input, completion: max(1, words(input.text))))) }
+        if input.includeUsage {
+            events.append(event([], usage: usage(input, completion: max(1, words(input.text)), details: endpoint == .chatCompletions)))
+        }
         events.append(ByteBuffer(string: "data: [DONE]\n\n"))
         return events
     }

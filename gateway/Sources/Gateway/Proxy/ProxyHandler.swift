@@ -36,6 +36,10 @@ struct ProxyHandler: Sendable {
         var attempts = 0
         var attemptLog: String?
         var upstreamWait: Duration = .zero
+        /// The client's body size, for a usage estimate.
+        var requestBytes = 0
+        /// The stream was asked for its usage by the gateway, not the client (``StreamUsage``).
+        var usageInjected = false
 
         var started: ContinuousClock.Instant { trail.started }
 
@@ -78,8 +82,14 @@ struct ProxyHandler: Sendable {
         let candidates = registry.candidates(for: probe.model)
         guard !candidates.isEmpty else { throw OpenAIError.modelNotFound(probe.model) }
 
+        exchange.requestBytes = body.readableBytes
+        var upstreamBody = body
+        if endpoint != .embeddings, let withUsage = StreamUsage.upstreamBody(body, probe: probe) {
+            upstreamBody = withUsage
+            exchange.usageInjected = true
+        }
         let upstreamRequest = UpstreamRequest(
-            endpoint: endpoint, body: body, stream: probe.stream, requestID: exchange.requestID,
+            endpoint: endpoint, body: upstreamBody, stream: probe.stream, requestID: exchange.requestID,
             accept: request.headers[.accept])
         let plan = fallback.plan(candidates, model: probe.model, now: registry.clock.now())
         var refusals = ProviderRefusals()
@@ -103,10 +113,12 @@ struct ProxyHandler: Sendable {
                     // The answer keeps its connection lease (pool accounting, the per-host slot)
                     // until its last byte was relayed: `stream` holds `upstream` to the end.
                     succeeded(provider, since: attemptStart, exchange: &exchange)
+                    exchange.trail.charge(at: provider.price(for: probe.model))
                     return stream(upstream, provider: provider, exchange: exchange)
                 }
                 let bytes = try await upstream.body.collect(upTo: Self.maxUpstreamBody)
                 succeeded(provider, status: upstream.status, since: attemptStart, exchange: &exchange)
+                exchange.trail.charge(at: provider.price(for: probe.model))
                 return complete(upstream, body: bytes, exchange: exchange)
             } catch let error as OpenAIError {
                 // The gateway's own answer about this call (not the provider's): no fallback.
@@ -227,7 +239,11 @@ struct ProxyHandler: Sendable {
         let status = upstream.status
         let headers = Self.clientHeaders(upstream.headers, status: status)
         metrics.overhead.recordNanoseconds((ContinuousClock.now - exchange.started - exchange.upstreamWait).nanoseconds)
-        if (200..<300).contains(status) { exchange.trail.record(usage: UsageExtractor.extract(body.readableBytesView)) }
+        if (200..<300).contains(status) {
+            exchange.trail.record(
+                usage: UsageExtractor.extract(body.readableBytesView)
+                    ?? UsageEstimate.answer(requestBytes: exchange.requestBytes, answerBytes: body.readableBytes))
+        }
         return Response(status: .init(code: status), headers: headers, body: .init(byteBuffer: body))
     }
 
@@ -260,30 +276,42 @@ struct ProxyHandler: Sendable {
         metrics.overhead.recordNanoseconds((ContinuousClock.now - exchange.started - exchange.upstreamWait).nanoseconds)
         let trail = exchange.trail
         trail.streams()
-        /// The stream's end: what was relayed of the usage, and the record written.
-        @Sendable func finish(status: Int, tail: StreamTail) {
-            trail.record(usage: UsageExtractor.extract(tail.bytes))
+        let requestBytes = exchange.requestBytes
+        /// The stream's end: its usage (the usage chunk, else an estimate), and the record written.
+        @Sendable func finish(status: Int, tail: StreamTail, filter: StreamUsageFilter?, chunks: Int) {
+            let reported = filter.map { $0.usageEvent.flatMap(UsageExtractor.extract) } ?? UsageExtractor.extract(tail.bytes)
+            trail.record(usage: reported ?? UsageEstimate.stream(requestBytes: requestBytes, relayedChunks: chunks))
             trail.finish(status: status)
         }
+        let injected = exchange.usageInjected
         let body = ResponseBody { [self] writer in
             var tail = StreamTail()
+            var filter = injected ? StreamUsageFilter() : nil
+            var chunks = 0
             var first = true
+            /// Relays `bytes`; a failed write means the client went away.
+            func relay(_ bytes: ByteBuffer) async throws {
+                guard bytes.readableBytes > 0 else { return }
+                tail.append(bytes.readableBytesView)
+                do {
+                    try await writer.write(bytes)
+                } catch {
+                    throw ClientGone(underlying: error)
+                }
+            }
             do {
                 try await upstream.body.forEach { chunk in
                     if first {
                         first = false
                         metrics.timeToFirstToken.recordNanoseconds((ContinuousClock.now - exchange.started).nanoseconds)
                     }
-                    tail.append(chunk.readableBytesView)
-                    do {
-                        try await writer.write(chunk)
-                    } catch {
-                        throw ClientGone(underlying: error)
-                    }
+                    chunks += 1
+                    try await relay(filter?.filter(chunk) ?? chunk)
                 }
+                if let rest = filter?.finish() { try await relay(rest) }
             } catch let gone as ClientGone {
                 // 499: the client closed the request (nginx's convention); the audit keeps partial usage.
-                finish(status: 499, tail: tail)
+                finish(status: 499, tail: tail, filter: filter, chunks: chunks)
                 throw gone.underlying
             } catch {
                 provider.stats.recordFailure(now: clock.now(), latency: 0)
@@ -291,7 +319,11 @@ struct ProxyHandler: Sendable {
                 logger.warning(
                     "provider failed mid-stream; ending the stream with an error event",
                     metadata: ["request.id": "\(exchange.requestID)", "provider": "\(provider.name)", "error": "\(error)"])
-                finish(status: 502, tail: tail)
+                if let rest = filter?.finish() {
+                    tail.append(rest.readableBytesView)
+                    try await writer.write(rest)
+                }
+                finish(status: 502, tail: tail, filter: filter, chunks: chunks)
                 // A partial event the provider left open is closed first.
                 let atBoundary = tail.bytes.isEmpty || tail.bytes.suffix(2).elementsEqual([10, 10])
                 var event = ByteBuffer(string: atBoundary ? "data: " : "\n\ndata: ")
@@ -307,10 +339,10 @@ struct ProxyHandler: Sendable {
             do {
                 try await writer.finish(nil)
             } catch {
-                finish(status: 499, tail: tail)
+                finish(status: 499, tail: tail, filter: filter, chunks: chunks)
                 throw error
             }
-            finish(status: status, tail: tail)
+            finish(status: status, tail: tail, filter: filter, chunks: chunks)
         }
         return Response(status: .init(code: status), headers: headers, body: body)
     }

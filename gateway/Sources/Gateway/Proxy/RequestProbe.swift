@@ -2,18 +2,35 @@ import ServiceSupport
 import Foundation
 import NIOCore
 
-/// The two fields the gateway reads from a client's body: `model` (to route) and `stream`.
-/// The body itself is forwarded untouched.
+/// The fields the gateway reads from a client's body: `model` (to route), `stream`, and whether
+/// the client asked for the stream's usage (`stream_options.include_usage`). The body itself is
+/// forwarded untouched, except that a stream is asked for its usage (``StreamUsage``).
 struct RequestProbe: Decodable {
     var model: String
     var stream: Bool
+    /// The body has a `stream_options` member.
+    var hasStreamOptions = false
+    /// `stream_options.include_usage` is `true`.
+    var includeUsage = false
 
-    enum CodingKeys: String, CodingKey { case model, stream }
+    enum CodingKeys: String, CodingKey {
+        case model, stream
+        case streamOptions = "stream_options"
+    }
+
+    enum StreamOptionsKeys: String, CodingKey {
+        case includeUsage = "include_usage"
+    }
 
     init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         model = try container.decode(String.self, forKey: .model)
         stream = (try? container.decodeIfPresent(Bool.self, forKey: .stream)) ?? false
+        if container.contains(.streamOptions) {
+            hasStreamOptions = true
+            let options = try? container.nestedContainer(keyedBy: StreamOptionsKeys.self, forKey: .streamOptions)
+            includeUsage = (try? options?.decodeIfPresent(Bool.self, forKey: .includeUsage)) ?? false
+        }
     }
 
     /// Parses `body`, or throws the 400 a client should see.

@@ -8,13 +8,23 @@ public final class Provider: Sendable {
     public let stats = ProviderStats()
     /// Its rate limits and rejected keys (see ``FallbackPolicy``).
     public let cooldown = ProviderCooldown()
+    /// The price of each of its models: its own `prices`, else the price table's; absent: unpriced.
+    public let prices: [String: ModelPrice]
 
-    public init(config: ProviderConfig, client: any ProviderClient) {
+    public init(config: ProviderConfig, client: any ProviderClient, priceTable: PriceTable = .builtIn) {
         self.config = config
         self.client = client
+        var prices: [String: ModelPrice] = [:]
+        for model in config.models {
+            if let price = config.prices[model] ?? priceTable.models[model] { prices[model] = price }
+        }
+        self.prices = prices
     }
 
     public var name: String { config.name }
+
+    /// What `model` costs when this provider serves it; nil when unpriced.
+    public func price(for model: String) -> ModelPrice? { prices[model] }
 }
 
 /// One entry of `/v1/models`.
@@ -65,12 +75,13 @@ public final class ProviderRegistry: Sendable {
 
     /// Builds the providers' clients from configuration.
     public static func build(
-        _ configs: [ProviderConfig], http: HTTPTimeoutConfig, strategy: RoutingStrategyKind, clock: any WallClock = SystemWallClock()
+        _ configs: [ProviderConfig], http: HTTPTimeoutConfig, strategy: RoutingStrategyKind, prices: PriceTable = .builtIn,
+        clock: any WallClock = SystemWallClock()
     ) -> ProviderRegistry {
         let providers = configs.map { config -> Provider in
             switch config.kind {
-            case .openai: Provider(config: config, client: OpenAIProviderClient(config: config, http: http))
-            case .mock: Provider(config: config, client: MockProviderClient())
+            case .openai: Provider(config: config, client: OpenAIProviderClient(config: config, http: http), priceTable: prices)
+            case .mock: Provider(config: config, client: MockProviderClient(), priceTable: prices)
             }
         }
         return ProviderRegistry(providers: providers, strategy: strategy.makeStrategy(), clock: clock)

@@ -1,11 +1,13 @@
 import Synchronization
 
 /// One request's audit record, filled in by the stages as they learn things (the caller, the
-/// model, each provider attempt, the usage) and written once, when the answer is known: as the
-/// middleware returns for a whole answer or an error, at its end for a stream.
+/// model, each provider attempt, the usage and the price it is charged at) and written once, when
+/// the answer is known: as the middleware returns for a whole answer or an error, at its end for a
+/// stream.
 ///
-/// Settlement hooks run just before the record is written, with the usage the answer reported:
-/// the per-token token-per-minute charge is one (``LimitsMiddleware``).
+/// Settlement hooks run just before the record is written, with the final record (usage and cost
+/// included): the per-token token-per-minute charge (``LimitsMiddleware``) and the usage report
+/// to the ledger (``UsageMiddleware``).
 final class AuditTrail: Sendable {
     /// When the request reached the API stages.
     let started: ContinuousClock.Instant
@@ -15,9 +17,10 @@ final class AuditTrail: Sendable {
     private struct State {
         var record: AuditRecord
         var usage: Usage?
+        var price: ModelPrice?
         var streaming = false
         var written = false
-        var settlements: [@Sendable (Usage?) -> Void] = []
+        var settlements: [@Sendable (AuditRecord) -> Void] = []
     }
 
     init(_ record: AuditRecord, sink: any AuditSink, started: ContinuousClock.Instant = .now) {
@@ -33,13 +36,19 @@ final class AuditTrail: Sendable {
         state.withLock { change(&$0.record) }
     }
 
-    /// The usage the answer reported (its whole body, or what a stream relayed of it).
+    /// The usage the answer reported (its whole body, or what a stream relayed of it), or the
+    /// gateway's estimate (``Usage/estimated``).
     func record(usage: Usage?) {
         state.withLock { $0.usage = usage }
     }
 
-    /// Runs `settle` with the request's usage just before the record is written.
-    func onSettle(_ settle: @escaping @Sendable (Usage?) -> Void) {
+    /// The price the serving provider charges for the model; nil leaves the request unpriced.
+    func charge(at price: ModelPrice?) {
+        state.withLock { $0.price = price }
+    }
+
+    /// Runs `settle` with the final record just before it is written.
+    func onSettle(_ settle: @escaping @Sendable (AuditRecord) -> Void) {
         state.withLock { $0.settlements.append(settle) }
     }
 
@@ -53,18 +62,23 @@ final class AuditTrail: Sendable {
     /// Settles and writes the record with its final status; only the first call writes.
     func finish(status: Int) {
         let latencyMs = (ContinuousClock.now - started).inSeconds * 1000
-        let finished: (AuditRecord, Usage?, [@Sendable (Usage?) -> Void])? = state.withLock { state in
+        let finished: (AuditRecord, [@Sendable (AuditRecord) -> Void])? = state.withLock { state in
             guard !state.written else { return nil }
             state.written = true
             state.record.status = status
             state.record.latencyMs = latencyMs
-            state.record.promptTokens = state.usage?.promptTokens
-            state.record.completionTokens = state.usage?.completionTokens
+            if let usage = state.usage {
+                state.record.promptTokens = usage.promptTokens
+                state.record.completionTokens = usage.completionTokens
+                state.record.cachedTokens = usage.cachedTokens
+                state.record.usageEstimated = usage.estimated
+                if let price = state.price { state.record.costNanoUSD = price.cost(usage).value }
+            }
             defer { state.settlements = [] }
-            return (state.record, state.usage, state.settlements)
+            return (state.record, state.settlements)
         }
-        guard let (record, usage, settlements) = finished else { return }
-        for settle in settlements { settle(usage) }
+        guard let (record, settlements) = finished else { return }
+        for settle in settlements { settle(record) }
         sink.record(record)
     }
 }

@@ -34,8 +34,9 @@ struct LimitsMiddleware: RouterMiddleware {
         if limits.tokensPerMinute > 0 {
             let limiter = limiter
             let jti = claims.jti
-            context.audit.onSettle { usage in
-                if let usage { limiter.charge(jti, tokens: usage.total, limits: limits) }
+            context.audit.onSettle { record in
+                let used = (record.promptTokens ?? 0) + (record.completionTokens ?? 0)
+                limiter.charge(jti, tokens: used, limits: limits)
             }
         }
         do {

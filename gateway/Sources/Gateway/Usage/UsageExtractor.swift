@@ -1,24 +1,34 @@
-/// Finds the `usage` figures of an OpenAI answer without decoding the whole body: the last
-/// `"usage"` key, then the `prompt_tokens` and `completion_tokens` numbers after it. Works on a
-/// whole JSON body and on the tail of an SSE stream (whose last data event carries the usage).
+/// What an answer used. `promptTokens` includes the cached ones (OpenAI's convention).
 struct Usage: Sendable, Equatable {
     var promptTokens: Int?
     var completionTokens: Int?
+    /// `prompt_tokens_details.cached_tokens`: the part of the prompt read from the provider's cache.
+    var cachedTokens: Int?
+    /// The answer carried no usage (a stream cut before its usage chunk, a provider that sends
+    /// none): these are the gateway's estimate (``UsageEstimate``).
+    var estimated = false
 
     var total: Int { (promptTokens ?? 0) + (completionTokens ?? 0) }
 }
 
+/// Finds the `usage` figures of an OpenAI answer without decoding the whole body: the last
+/// `"usage"` key, then the `prompt_tokens`, `completion_tokens` and `cached_tokens` numbers after
+/// it. Works on a whole JSON body and on the tail of an SSE stream (whose last data event carries
+/// the usage).
 enum UsageExtractor {
     static let usageKey = Array(#""usage""#.utf8)
     static let promptKey = Array(#""prompt_tokens""#.utf8)
     static let completionKey = Array(#""completion_tokens""#.utf8)
+    static let cachedKey = Array(#""cached_tokens""#.utf8)
 
     static func extract(_ bytes: some RandomAccessCollection<UInt8>) -> Usage? {
         let data = Array(bytes)
         guard let start = lastIndex(of: usageKey, in: data) else { return nil }
         let end = min(data.count, start + 512)
         let window = Array(data[start..<end])
-        let usage = Usage(promptTokens: number(after: promptKey, in: window), completionTokens: number(after: completionKey, in: window))
+        let usage = Usage(
+            promptTokens: number(after: promptKey, in: window), completionTokens: number(after: completionKey, in: window),
+            cachedTokens: number(after: cachedKey, in: window))
         return usage.promptTokens == nil && usage.completionTokens == nil ? nil : usage
     }
 
