@@ -27,11 +27,11 @@ enum GatewayHarness {
     /// A gateway whose in-process runtime knows the returned token.
     static func build(
         _ extra: [String: String] = [:], providers: String, clock: any WallClock = SystemWallClock(),
-        audit: InMemoryAuditSink = InMemoryAuditSink()
+        audit: InMemoryAuditSink = InMemoryAuditSink(), ledger: (any UsageLedger)? = nil
     ) async throws -> (GatewayApplication, token: String) {
         let gateway = try await GatewayApplication.build(
             configuration: try configuration(extra, providers: providers), logger: Logger(label: "test"), clock: clock, audit: audit,
-            devRuntime: InProcessTokenRuntime(clock: clock))
+            ledger: ledger, devRuntime: InProcessTokenRuntime(clock: clock))
         var token = gateway.generatedDevToken ?? ""
         if let runtime = gateway.verifier as? InProcessTokenRuntime, token.isEmpty {
             token = try await runtime.service.issue(IssueTokenRequest(subject: "tester")).token

@@ -20,6 +20,10 @@ public struct GatewayApplication: Sendable {
     public let audit: any AuditSink
     public let registry: ProviderRegistry
     public let rateLimiter: RateLimiter
+    /// Where usage is reported and read: the runtime's ledger (nil with GATEWAY_USAGE_ACCOUNTING=off,
+    /// or in dev mode without an in-process ledger).
+    public let ledger: (any UsageLedger)?
+    let usageReporter: UsageReporter?
     /// The revocation stream follower (remote mode with GATEWAY_REVOCATION_STREAM=on).
     public let revocations: RevocationSubscriber?
     /// Failed authentications per client address (nil with GATEWAY_AUTH_FAILURE_LIMIT=0).
@@ -32,12 +36,13 @@ public struct GatewayApplication: Sendable {
     let backgroundServices: [any Service]
     let logger: Logger
 
-    /// Wires everything. `audit` and `registry` replace the configured ones (tests pass their own).
+    /// Wires everything. `audit`, `registry` and `ledger` replace the configured ones (tests pass their own).
     /// `devRuntime`: the token runtime running in this process, required in dev `inmemory` mode and
     /// injected by the executable (this library does not link platform-token-runtime).
     public static func build(
         configuration: GatewayConfiguration, logger: Logger, clock: any WallClock = SystemWallClock(),
-        audit: (any AuditSink)? = nil, registry: ProviderRegistry? = nil, devRuntime: (any DevTokenRuntime)? = nil
+        audit: (any AuditSink)? = nil, registry: ProviderRegistry? = nil, ledger replacement: (any UsageLedger)? = nil,
+        devRuntime: (any DevTokenRuntime)? = nil
     ) async throws -> GatewayApplication {
         for warning in configuration.warnings { logger.warning("\(warning)") }
         // metrics
@@ -115,9 +120,33 @@ public struct GatewayApplication: Sendable {
                 await providers.shutdown()
                 try? await closingClient?.shutdown()
             })
+        // usage ledger (after the hook above, so it stops, flushing, before the runtime client closes)
+        var ledger: (any UsageLedger)?
+        var usageReporter: UsageReporter?
+        if configuration.usageAccounting {
+            if let replacement {
+                ledger = replacement
+            } else if let runtimeHTTPClient {
+                ledger = RuntimeUsageLedger(
+                    baseURL: configuration.tokenRuntimeURL, secret: configuration.tokenRuntimeSecret, httpClient: runtimeHTTPClient)
+            } else {
+                ledger = devRuntime as? any UsageLedger
+            }
+            if let ledger {
+                let reporter = UsageReporter(
+                    ledger: ledger,
+                    configuration: .init(
+                        capacity: configuration.usageQueueCapacity, batchSize: 1_000, flushInterval: .milliseconds(250),
+                        shutdownGracePeriod: configuration.shutdownGrace),
+                    metrics: metrics, logger: logger)
+                services.append(reporter)
+                usageReporter = reporter
+            }
+        }
         return GatewayApplication(
             configuration: configuration, metrics: metrics, verifier: verifier, cache: cache, audit: auditSink,
-            registry: providers, rateLimiter: RateLimiter(clock: clock), revocations: revocations,
+            registry: providers, rateLimiter: RateLimiter(clock: clock), ledger: ledger, usageReporter: usageReporter,
+            revocations: revocations,
             authFailures: authFailures, missRate: missRate, generatedDevToken: generatedDevToken,
             runtimeHTTPClient: runtimeHTTPClient, backgroundServices: services, logger: logger)
     }
@@ -161,8 +190,8 @@ public struct GatewayApplication: Sendable {
 
     /// Routes and middleware. Every route under `/v1` and its alias `/api/v1` passes the API stages
     /// in this order: ``AuditMiddleware`` (the record, written whatever happens next) ->
-    /// ``AuthMiddleware`` (the claims) -> ``LimitsMiddleware`` (on the routes that reach a provider)
-    /// -> the handler. Health, metrics and CORS preflights are outside the API group.
+    /// ``AuthMiddleware`` (the claims) -> ``LimitsMiddleware`` and ``UsageMiddleware`` (on the routes
+    /// that reach a provider) -> the handler. Health, metrics and CORS preflights are outside the API group.
     public func buildRouter() -> Router<GatewayRequestContext> {
         let router = Router(context: GatewayRequestContext.self)
         router.add(
@@ -174,15 +203,19 @@ public struct GatewayApplication: Sendable {
             limiter: rateLimiter,
             defaults: .init(requestsPerMinute: configuration.rateLimitRPM, tokensPerMinute: configuration.rateLimitTPM),
             metrics: metrics)
+        let usageStage = UsageMiddleware(reporter: usageReporter, metrics: UsageMetrics(factory: metrics.factory))
         let proxy = ProxyHandler(
             registry: registry, metrics: metrics, maxBodyBytes: configuration.maxBodyBytes, clock: SystemWallClock(),
-            fallback: configuration.fallback, logger: logger)
+            fallback: configuration.fallback, usageAccounting: configuration.usageAccounting, logger: logger)
         let models = ModelsHandler(registry: registry)
+        let usage = UsageHandler(ledger: ledger, logger: logger)
         for prefix in ["/v1", "/api/v1"] {
             let api = router.group(RouterPath(prefix)).add(middleware: auditStage).add(middleware: authStage)
             let authenticated = api.group(context: AuthenticatedRequestContext.self)
             authenticated.get("models") { request, context in try await models.handle(request, context: context) }
+            authenticated.get("usage") { request, context in try await usage.handle(request, context: context) }
             let metered = api.group(context: AuthenticatedRequestContext.self).add(middleware: limitsStage)
+            if configuration.usageAccounting { metered.add(middleware: usageStage) }
             for endpoint in Endpoint.allCases {
                 metered.post(RouterPath(endpoint.rawValue)) { request, context in
                     try await proxy.handle(request, context: context, endpoint: endpoint)

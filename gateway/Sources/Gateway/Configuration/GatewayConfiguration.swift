@@ -23,6 +23,11 @@ public struct GatewayConfiguration: Sendable {
     /// Model prices: the built-in table, or `GATEWAY_MODEL_PRICES_FILE`. A provider's own `prices`
     /// win over it for that provider's models.
     public var modelPrices = PriceTable.builtIn
+    /// `GATEWAY_USAGE_ACCOUNTING`: price requests, ask streams for their usage, report to the
+    /// ledger. Off: none of it (audit records still carry the usage an answer reports).
+    public var usageAccounting = true
+    /// `GATEWAY_USAGE_QUEUE_SIZE`: usage records waiting for the ledger.
+    public var usageQueueCapacity = 100_000
     public var routing: RoutingStrategyKind
     /// Which provider answers move a request to the next provider, and how many it tries.
     public var fallback: FallbackPolicy
@@ -161,6 +166,8 @@ public struct GatewayConfiguration: Sendable {
         )
         configuration.inbound = inbound
         if let prices = loadPrices(env: &env, readFile: readFile) { configuration.modelPrices = prices }
+        configuration.usageAccounting = env.choice("GATEWAY_USAGE_ACCOUNTING", default: "on", allowed: ["on", "off"]) == "on"
+        configuration.usageQueueCapacity = env.int("GATEWAY_USAGE_QUEUE_SIZE", default: 100_000, range: 1...100_000_000)
         configuration.tls = serverTLS
         configuration.tokenRuntimeTLS = runtimeTLS
         try env.validate()

@@ -22,6 +22,8 @@ struct ProxyHandler: Sendable {
     let maxBodyBytes: Int
     let clock: any WallClock
     var fallback = FallbackPolicy()
+    /// Price requests and ask streams for their usage (GATEWAY_USAGE_ACCOUNTING).
+    var usageAccounting = true
     let logger: Logger
 
     static let maxUpstreamBody = 64 << 20
@@ -84,7 +86,7 @@ struct ProxyHandler: Sendable {
 
         exchange.requestBytes = body.readableBytes
         var upstreamBody = body
-        if endpoint != .embeddings, let withUsage = StreamUsage.upstreamBody(body, probe: probe) {
+        if usageAccounting, endpoint != .embeddings, let withUsage = StreamUsage.upstreamBody(body, probe: probe) {
             upstreamBody = withUsage
             exchange.usageInjected = true
         }
@@ -113,12 +115,12 @@ struct ProxyHandler: Sendable {
                     // The answer keeps its connection lease (pool accounting, the per-host slot)
                     // until its last byte was relayed: `stream` holds `upstream` to the end.
                     succeeded(provider, since: attemptStart, exchange: &exchange)
-                    exchange.trail.charge(at: provider.price(for: probe.model))
+                    if usageAccounting { exchange.trail.charge(at: provider.price(for: probe.model)) }
                     return stream(upstream, provider: provider, exchange: exchange)
                 }
                 let bytes = try await upstream.body.collect(upTo: Self.maxUpstreamBody)
                 succeeded(provider, status: upstream.status, since: attemptStart, exchange: &exchange)
-                exchange.trail.charge(at: provider.price(for: probe.model))
+                if usageAccounting { exchange.trail.charge(at: provider.price(for: probe.model)) }
                 return complete(upstream, body: bytes, exchange: exchange)
             } catch let error as OpenAIError {
                 // The gateway's own answer about this call (not the provider's): no fallback.

@@ -1,0 +1,65 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import ServiceSupport
+import TokenProtocol
+
+/// The usage ledger as the gateway sees it: where finished requests are reported and a token's
+/// totals are read. The token runtime owns it (``RuntimeUsageLedger``); dev mode uses the
+/// in-process runtime's.
+public protocol UsageLedger: Sendable {
+    /// Records a batch; a record id the ledger has seen is counted once.
+    func report(_ report: UsageReport) async throws -> UsageReportReceipt
+    /// One token's totals, grouped by `groupBy` (`model`, `day`, ...).
+    func totals(tokenID: String, groupBy: [String]) async throws -> [UsageTotals]
+}
+
+public enum UsageLedgerError: Error, Sendable, Equatable {
+    /// The runtime answered with another status (401: the secret is wrong).
+    case status(Int)
+    case invalidAnswer
+}
+
+/// platform-token-runtime's ledger over HTTP (``RuntimePath/usage``), authenticated with the
+/// introspection secret.
+public struct RuntimeUsageLedger: UsageLedger {
+    let url: String
+    let authorization: String
+    let httpClient: HTTPClient
+    let deadline: TimeAmount
+
+    public init(baseURL: String, secret: String, httpClient: HTTPClient, deadline: Duration = .seconds(5)) {
+        url = ServiceURL.join(baseURL, RuntimePath.usage)
+        authorization = "Bearer \(secret)"
+        self.httpClient = httpClient
+        self.deadline = TimeAmount(deadline)
+    }
+
+    public func report(_ report: UsageReport) async throws -> UsageReportReceipt {
+        var request = HTTPClientRequest(url: url)
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: "application/json")
+        request.body = .bytes(ByteBuffer(bytes: try JSONEncoder().encode(report)))
+        return try await send(request, as: UsageReportReceipt.self)
+    }
+
+    public func totals(tokenID: String, groupBy: [String]) async throws -> [UsageTotals] {
+        var query = "?token_id=" + FormEncoding.escape(tokenID)
+        if !groupBy.isEmpty { query += "&group_by=" + FormEncoding.escape(groupBy.joined(separator: ",")) }
+        return try await send(HTTPClientRequest(url: url + query), as: UsageQueryAnswer.self).data
+    }
+
+    private func send<Answer: Decodable>(_ request: HTTPClientRequest, as: Answer.Type) async throws -> Answer {
+        var request = request
+        request.headers.add(name: "Authorization", value: authorization)
+        request.headers.add(name: "Accept", value: "application/json")
+        let response = try await httpClient.execute(request, deadline: .now() + deadline)
+        let body = try await response.body.collect(upTo: 16 << 20)
+        guard response.status == .ok else { throw UsageLedgerError.status(Int(response.status.code)) }
+        do {
+            return try JSONDecoder().decode(Answer.self, from: Data(body.readableBytesView))
+        } catch {
+            throw UsageLedgerError.invalidAnswer
+        }
+    }
+}
