@@ -259,7 +259,7 @@ struct PostgresTokenStoreTests {
         try await withPostgresStores(label: "http") { stores in
             let store = stores[0]
             let runtime = RuntimeApplication(configuration: .testing(), store: store)
-            let app = Application(router: runtime.buildRouter(readiness: { await store.isReady() }))
+            let app = Application(router: runtime.buildRouter())
             try await app.test(.router) { client in
                 try await client.execute(uri: "/readyz", method: .get) { #expect($0.status == .ok) }
                 let issued = try await runtime.service.issue(IssueTokenRequest(subject: "alice"))
