@@ -170,10 +170,10 @@ import TokenRuntime
 @Suite struct TokenClaimsTests {
     /// Claims share one boxed value; equality must still be by value, field by field.
     @Test func equalityIsByValue() {
-        let claims = TokenClaims(subject: "a", jti: "j", scopes: ["s"], exp: 1, clientID: "c", rateLimitRPM: 2, rateLimitTPM: 3, models: ["m"])
-        #expect(claims == TokenClaims(subject: "a", jti: "j", scopes: ["s"], exp: 1, clientID: "c", rateLimitRPM: 2, rateLimitTPM: 3, models: ["m"]))
-        #expect(claims != TokenClaims(subject: "a", jti: "j", scopes: ["s"], exp: 1, clientID: "c", rateLimitRPM: 2, rateLimitTPM: 3, models: nil))
-        #expect(claims != TokenClaims(subject: "b", jti: "j", scopes: ["s"], exp: 1, clientID: "c", rateLimitRPM: 2, rateLimitTPM: 3, models: ["m"]))
+        let claims = TokenClaims(subject: "a", jti: "j", scopes: ["s"], exp: 1, clientID: "c", policy: TokenPolicy(rateLimitRPM: 2, rateLimitTPM: 3, models: ["m"]))
+        #expect(claims == TokenClaims(subject: "a", jti: "j", scopes: ["s"], exp: 1, clientID: "c", policy: TokenPolicy(rateLimitRPM: 2, rateLimitTPM: 3, models: ["m"])))
+        #expect(claims != TokenClaims(subject: "a", jti: "j", scopes: ["s"], exp: 1, clientID: "c", policy: TokenPolicy(rateLimitRPM: 2, rateLimitTPM: 3, models: nil)))
+        #expect(claims != TokenClaims(subject: "b", jti: "j", scopes: ["s"], exp: 1, clientID: "c", policy: TokenPolicy(rateLimitRPM: 2, rateLimitTPM: 3, models: ["m"])))
         #expect(claims.models == ["m"] && claims.rateLimitTPM == 3 && claims.clientID == "c")
     }
 }

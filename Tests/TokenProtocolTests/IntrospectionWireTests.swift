@@ -15,8 +15,8 @@ import TokenProtocol
     @Test func activeAnswerUsesRFC7662FieldNames() throws {
         let response = IntrospectionResponse(
             active: true, scope: "chat embed", clientID: "team-a", username: "alice", sub: "alice",
-            tokenType: "Bearer", exp: 2000, iat: 1000, jti: "tok_1", status: .active, rateLimitRPM: 60,
-            models: ["gpt-4o-mini"])
+            tokenType: "Bearer", exp: 2000, iat: 1000, jti: "tok_1", status: .active,
+            policy: TokenPolicy(rateLimitRPM: 60, models: ["gpt-4o-mini"]))
         let object = try JSONSerialization.jsonObject(with: JSONEncoder().encode(response)) as? [String: Any]
         #expect(object?["client_id"] as? String == "team-a")
         #expect(object?["token_type"] as? String == "Bearer")

@@ -6,11 +6,22 @@ import TokenProtocol
 
 @testable import TokenRuntime
 
-/// The hand-written introspection JSON must be exactly what JSONEncoder (the runtime's
-/// `JSONBody` settings) writes, so every client decoding it sees the same document as before.
+/// The hand-written introspection JSON must be what JSONEncoder (the runtime's `JSONBody`
+/// settings) writes, byte for byte, except that the policy claims follow the answer's own fields
+/// instead of being sorted in among them: every client decoding it sees the same document.
 @Suite struct IntrospectionJSONTests {
+    /// JSONEncoder's bytes for the answer without its policy, then JSONEncoder's bytes for the
+    /// policy alone as further members of the same object.
     static func encoderBytes(_ answer: IntrospectionResponse) throws -> [UInt8] {
-        Array(try JSONBody.encoder.encode(answer))
+        var core = answer
+        core.policy = TokenPolicy()
+        var bytes = Array(try JSONBody.encoder.encode(core))
+        let policy = Array(try JSONBody.encoder.encode(answer.policy))
+        if policy.count > 2 {
+            bytes.removeLast()
+            bytes += [UInt8(ascii: ",")] + policy.dropFirst()
+        }
+        return bytes
     }
 
     static func writerBytes(_ answer: IntrospectionResponse) -> [UInt8] {
@@ -31,9 +42,7 @@ import TokenProtocol
         answer.iss = "platform-token-runtime"
         answer.jti = "tok_5ec509f502471b8055599fda"
         answer.status = .active
-        answer.rateLimitRPM = 600
-        answer.rateLimitTPM = 0
-        answer.models = ["gpt-4o-mini", "text-embedding-3-small"]
+        answer.policy = TokenPolicy(rateLimitRPM: 600, rateLimitTPM: 0, models: ["gpt-4o-mini", "text-embedding-3-small"])
         return answer
     }()
 
@@ -54,8 +63,8 @@ import TokenProtocol
         let setters: [(inout IntrospectionResponse) -> Void] = [
             { $0.scope = "" }, { $0.clientID = "c" }, { $0.username = "" }, { $0.sub = "s" }, { $0.tokenType = "Bearer" },
             { $0.exp = Int64.max }, { $0.iat = Int64.min }, { $0.nbf = 0 }, { $0.aud = "" }, { $0.iss = "i" }, { $0.jti = "j" },
-            { $0.status = .active }, { $0.rateLimitRPM = Int(Int32.max) }, { $0.rateLimitTPM = 1 }, { $0.models = [] },
-            { $0.models = ["only"] },
+            { $0.status = .active }, { $0.policy.rateLimitRPM = Int(Int32.max) }, { $0.policy.rateLimitTPM = 1 },
+            { $0.policy.models = [] }, { $0.policy.models = ["only"] },
         ]
         for (index, set) in setters.enumerated() {
             var answer = IntrospectionResponse(active: true)
@@ -79,7 +88,7 @@ import TokenProtocol
             answer.aud = sample
             answer.iss = sample
             answer.jti = sample
-            answer.models = [sample, "m" + sample]
+            answer.policy.models = [sample, "m" + sample]
             let written = Self.writerBytes(answer)
             let encoded = try Self.encoderBytes(answer)
             #expect(written == encoded, "character \(sample.unicodeScalars.map { $0.value })")
@@ -89,5 +98,13 @@ import TokenProtocol
     @Test func writtenAnswerDecodesToTheSameValue() throws {
         let decoded = try JSONDecoder().decode(IntrospectionResponse.self, from: Data(Self.writerBytes(Self.full)))
         #expect(decoded == Self.full)
+        #expect(try JSONSerialization.jsonObject(with: Data(Self.writerBytes(Self.full))) is [String: Any])
+    }
+
+    /// Without policy claims the answer is exactly JSONEncoder's (the benchmark checks this too).
+    @Test func answerWithoutPolicyIsJSONEncoders() throws {
+        var answer = Self.full
+        answer.policy = TokenPolicy()
+        #expect(Self.writerBytes(answer) == Array(try JSONBody.encoder.encode(answer)))
     }
 }

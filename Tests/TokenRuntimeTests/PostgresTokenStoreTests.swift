@@ -21,7 +21,7 @@ import TokenProtocol
             let issued = try await service.issue(
                 IssueTokenRequest(
                     subject: "alice", ttlSeconds: 60, scopes: ["chat", "embeddings"], clientID: "team-a",
-                    rateLimitRPM: 60, rateLimitTPM: 10_000, models: ["gpt-4o-mini", "gpt-4o"]))
+                    policy: TokenPolicy(rateLimitRPM: 60, rateLimitTPM: 10_000, models: ["gpt-4o-mini", "gpt-4o"])))
             let claims = try await service.introspect(token: issued.token)
             #expect(claims.active)
             #expect(claims.jti == issued.view.id)
@@ -29,9 +29,8 @@ import TokenProtocol
             #expect(claims.scope == "chat embeddings")
             #expect(claims.clientID == "team-a")
             #expect(claims.exp == 1_800_000_060)
-            #expect(claims.rateLimitRPM == 60)
-            #expect(claims.rateLimitTPM == 10_000)
-            #expect(claims.models == ["gpt-4o-mini", "gpt-4o"])
+            #expect(claims.policy == TokenPolicy(rateLimitRPM: 60, rateLimitTPM: 10_000, models: ["gpt-4o-mini", "gpt-4o"]))
+            #expect(try await store.record(id: issued.view.id)?.policy == claims.policy)
             let stored = try #require(try await store.record(id: issued.view.id))
             #expect(stored.digest == TokenDigest(token: issued.token))
             #expect(stored.subject == "alice" && stored.clientID == "team-a" && stored.revokedAt == nil)
@@ -44,8 +43,7 @@ import TokenProtocol
             // A minimal token keeps its nils and empties apart.
             let bare = try await service.issue(IssueTokenRequest(subject: "bob", ttlSeconds: 30))
             let bareRecord = try #require(try await store.record(id: bare.view.id))
-            #expect(bareRecord.clientID == nil && bareRecord.scopes.isEmpty && bareRecord.models == nil)
-            #expect(bareRecord.rateLimitRPM == nil && bareRecord.rateLimitTPM == nil)
+            #expect(bareRecord.clientID == nil && bareRecord.scopes.isEmpty && bareRecord.policy == TokenPolicy())
 
             // Expiry on the injected clock: active until exp, then expired (even from memory).
             clock.advance(by: 29)
@@ -259,7 +257,7 @@ struct PostgresTokenStoreTests {
         try await withPostgresStores(label: "http") { stores in
             let store = stores[0]
             let runtime = RuntimeApplication(configuration: .testing(), store: store)
-            let app = Application(router: runtime.buildRouter(readiness: { await store.isReady() }))
+            let app = Application(router: runtime.buildRouter())
             try await app.test(.router) { client in
                 try await client.execute(uri: "/readyz", method: .get) { #expect($0.status == .ok) }
                 let issued = try await runtime.service.issue(IssueTokenRequest(subject: "alice"))

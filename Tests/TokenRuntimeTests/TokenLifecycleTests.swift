@@ -62,7 +62,7 @@ import TokenProtocol
         let issued = try await service.issue(
             IssueTokenRequest(
                 subject: "alice", ttlSeconds: 3600, scopes: ["chat", "embed"], clientID: "team-a",
-                rateLimitRPM: 60, rateLimitTPM: 1000, models: ["gpt-4o-mini"]))
+                policy: TokenPolicy(rateLimitRPM: 60, rateLimitTPM: 1000, models: ["gpt-4o-mini"])))
         let claims = try await service.introspect(token: issued.token)
         #expect(claims.active)
         #expect(claims.sub == "alice")
@@ -72,9 +72,7 @@ import TokenProtocol
         #expect(claims.jti == issued.view.id)
         #expect(claims.exp == 1_800_003_600)
         #expect(claims.iat == 1_800_000_000)
-        #expect(claims.rateLimitRPM == 60)
-        #expect(claims.rateLimitTPM == 1000)
-        #expect(claims.models == ["gpt-4o-mini"])
+        #expect(claims.policy == TokenPolicy(rateLimitRPM: 60, rateLimitTPM: 1000, models: ["gpt-4o-mini"]))
         #expect(claims.iss == "platform-token-runtime")
     }
 

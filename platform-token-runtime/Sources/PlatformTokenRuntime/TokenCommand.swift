@@ -36,9 +36,7 @@ struct TokenCommand: AsyncParsableCommand {
         @Option(help: "Lifetime, e.g. 30m, 24h (default: the runtime's TOKEN_RUNTIME_DEFAULT_TTL).") var ttl: String?
         @Option(help: "A scope; repeat for more.") var scope: [String] = []
         @Option(help: "Client id.") var clientId: String?
-        @Option(help: "Model the token may use; repeat for more (default: any).") var model: [String] = []
-        @Option(help: "Requests per minute (0: gateway default).") var rateLimitRpm: Int?
-        @Option(help: "Tokens per minute (0: gateway default).") var rateLimitTpm: Int?
+        @OptionGroup(title: "Policy") var policy: PolicyOptions
         @Flag(help: "Print the whole JSON answer instead of the token alone.") var json = false
 
         func run() async throws {
@@ -51,9 +49,8 @@ struct TokenCommand: AsyncParsableCommand {
             }
             let issued = try await connection.client().issue(
                 IssueTokenRequest(
-                    subject: subject, ttlSeconds: ttlSeconds, scopes: scope.isEmpty ? nil : scope,
-                    clientID: clientId, rateLimitRPM: rateLimitRpm, rateLimitTPM: rateLimitTpm,
-                    models: model.isEmpty ? nil : model))
+                    subject: subject, ttlSeconds: ttlSeconds, scopes: scope.isEmpty ? nil : scope, clientID: clientId,
+                    policy: policy.policy))
             if json {
                 try printJSON(issued)
             } else {
@@ -98,6 +95,17 @@ struct TokenCommand: AsyncParsableCommand {
             try printJSON(
                 try await connection.client().list(subject: subject, status: tokenStatus, limit: limit, cursor: cursor))
         }
+    }
+}
+
+/// The options of ``TokenPolicy``'s claims, for `token issue`.
+struct PolicyOptions: ParsableArguments {
+    @Option(help: "Model the token may use; repeat for more (default: any).") var model: [String] = []
+    @Option(help: "Requests per minute (0: gateway default).") var rateLimitRpm: Int?
+    @Option(help: "Tokens per minute (0: gateway default).") var rateLimitTpm: Int?
+
+    var policy: TokenPolicy {
+        TokenPolicy(rateLimitRPM: rateLimitRpm, rateLimitTPM: rateLimitTpm, models: model.isEmpty ? nil : model)
     }
 }
 

@@ -1,9 +1,7 @@
 import Hummingbird
 import Logging
-import PostgresNIO
 import ServiceLifecycle
 import ServiceSupport
-import TokenProtocol
 
 /// Runs the runtime until SIGTERM/SIGINT: the body of the executable's `serve` command.
 public enum RuntimeServer {
@@ -26,13 +24,9 @@ public enum RuntimeServer {
         }
     }
 
-    /// Builds the configured store and serves until graceful shutdown (the testable part of `run`).
-    ///
-    /// With the postgres store, the PostgresClient and the store's revocation listener run as
-    /// services next to the HTTP server, and before the port opens the database is probed and
-    /// migrated: an unreachable database fails startup within about `databaseTimeout` with a
-    /// ``DatabaseStartupError`` naming `TOKEN_RUNTIME_DATABASE_URL`. `/readyz` asks the database.
-    /// `handleSignals`: shut down gracefully on SIGTERM/SIGINT (tests cancel instead).
+    /// Builds the application (``RuntimeApplication/build(configuration:logger:clock:)``) and
+    /// serves until graceful shutdown: the testable part of `run`. `handleSignals`: shut down
+    /// gracefully on SIGTERM/SIGINT (tests cancel instead).
     public static func serve(configuration: RuntimeConfiguration, logger: Logger, handleSignals: Bool = true) async throws {
         // Every client connection and event subscriber holds a socket: run with the highest open-file limit allowed.
         let files = OpenFileLimit.raiseToHardLimit()
@@ -44,42 +38,7 @@ public enum RuntimeServer {
                 "connections.max": "\(configuration.inbound.maxConnections)",
                 "open_files_limit": "\(files?.description ?? "unknown")",
             ])
-        switch configuration.store {
-        case .memory:
-            let runtime = RuntimeApplication(configuration: configuration)
-            try await runService(runtime.buildApplication(logger: logger), handleSignals: handleSignals)
-        case .postgres:
-            let variable = "TOKEN_RUNTIME_DATABASE_URL"
-            let url: PostgresURL
-            do {
-                url = try PostgresURL(configuration.databaseURL ?? "")
-            } catch {
-                throw DatabaseStartupError(variable: variable, url: "(invalid URL)", reason: error.message)
-            }
-            let client = PostgresClient(
-                configuration: url.clientConfiguration(connectTimeout: configuration.databaseTimeout), backgroundLogger: logger)
-            let store = try PostgresTokenStore(
-                client: client,
-                configuration: .init(
-                    maxStaleness: configuration.storeMaxStaleness, cacheEntries: configuration.storeCacheEntries,
-                    queryTimeout: configuration.databaseTimeout),
-                logger: logger)
-            let runtime = RuntimeApplication(configuration: configuration, store: store)
-            let timeout = configuration.databaseTimeout
-            let app = runtime.buildApplication(
-                logger: logger,
-                readiness: { await store.isReady() },
-                services: [client, store],
-                beforeServerStarts: {
-                    try await PostgresStartup.probe(url, variable: variable, timeout: timeout, logger: logger)
-                    try await PostgresStartup.run("migrations", url: url, variable: variable) { try await store.migrate() }
-                    logger.info("database ready", metadata: ["db.url": "\(url.redacted)"])
-                })
-            try await runService(app, handleSignals: handleSignals)
-        }
-    }
-
-    static func runService(_ app: some ApplicationProtocol, handleSignals: Bool) async throws {
+        let app = try RuntimeApplication.build(configuration: configuration, logger: logger).buildApplication()
         if handleSignals {
             try await app.runService()
         } else {

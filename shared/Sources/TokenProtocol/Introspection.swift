@@ -44,12 +44,8 @@ public struct IntrospectionResponse: Codable, Sendable, Equatable {
     public var jti: String?
     /// Extension: why a token is (in)active.
     public var status: TokenStatus?
-    /// Extension: per-token requests per minute (0 or absent: gateway default).
-    public var rateLimitRPM: Int?
-    /// Extension: per-token tokens per minute (0 or absent: gateway default).
-    public var rateLimitTPM: Int?
-    /// Extension: the models this token may use; absent means any.
-    public var models: [String]?
+    /// Extension: the token's policy claims, members of this same JSON object (empty when inactive).
+    public var policy: TokenPolicy
 
     public init(
         active: Bool,
@@ -65,9 +61,7 @@ public struct IntrospectionResponse: Codable, Sendable, Equatable {
         iss: String? = nil,
         jti: String? = nil,
         status: TokenStatus? = nil,
-        rateLimitRPM: Int? = nil,
-        rateLimitTPM: Int? = nil,
-        models: [String]? = nil
+        policy: TokenPolicy = TokenPolicy()
     ) {
         self.active = active
         self.scope = scope
@@ -82,9 +76,7 @@ public struct IntrospectionResponse: Codable, Sendable, Equatable {
         self.iss = iss
         self.jti = jti
         self.status = status
-        self.rateLimitRPM = rateLimitRPM
-        self.rateLimitTPM = rateLimitTPM
-        self.models = models
+        self.policy = policy
     }
 
     /// The answer for any token that is not active: no claims, only the reason.
@@ -98,8 +90,41 @@ public struct IntrospectionResponse: Codable, Sendable, Equatable {
         case username, sub
         case tokenType = "token_type"
         case exp, iat, nbf, aud, iss, jti, status
-        case rateLimitRPM = "rate_limit_rpm"
-        case rateLimitTPM = "rate_limit_tpm"
-        case models
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        active = try container.decode(Bool.self, forKey: .active)
+        scope = try container.decodeIfPresent(String.self, forKey: .scope)
+        clientID = try container.decodeIfPresent(String.self, forKey: .clientID)
+        username = try container.decodeIfPresent(String.self, forKey: .username)
+        sub = try container.decodeIfPresent(String.self, forKey: .sub)
+        tokenType = try container.decodeIfPresent(String.self, forKey: .tokenType)
+        exp = try container.decodeIfPresent(Int64.self, forKey: .exp)
+        iat = try container.decodeIfPresent(Int64.self, forKey: .iat)
+        nbf = try container.decodeIfPresent(Int64.self, forKey: .nbf)
+        aud = try container.decodeIfPresent(String.self, forKey: .aud)
+        iss = try container.decodeIfPresent(String.self, forKey: .iss)
+        jti = try container.decodeIfPresent(String.self, forKey: .jti)
+        status = try container.decodeIfPresent(TokenStatus.self, forKey: .status)
+        policy = try TokenPolicy(from: decoder)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(active, forKey: .active)
+        try container.encodeIfPresent(scope, forKey: .scope)
+        try container.encodeIfPresent(clientID, forKey: .clientID)
+        try container.encodeIfPresent(username, forKey: .username)
+        try container.encodeIfPresent(sub, forKey: .sub)
+        try container.encodeIfPresent(tokenType, forKey: .tokenType)
+        try container.encodeIfPresent(exp, forKey: .exp)
+        try container.encodeIfPresent(iat, forKey: .iat)
+        try container.encodeIfPresent(nbf, forKey: .nbf)
+        try container.encodeIfPresent(aud, forKey: .aud)
+        try container.encodeIfPresent(iss, forKey: .iss)
+        try container.encodeIfPresent(jti, forKey: .jti)
+        try container.encodeIfPresent(status, forKey: .status)
+        try policy.encode(to: encoder)
     }
 }

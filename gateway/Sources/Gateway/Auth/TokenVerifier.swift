@@ -41,9 +41,7 @@ public struct TokenClaims: Sendable, Equatable {
         var scopes: [String]
         var exp: Int64?
         var clientID: String?
-        var rateLimitRPM: Int?
-        var rateLimitTPM: Int?
-        var models: [String]?
+        var policy: TokenPolicy
     }
 
     private final class Box: Sendable {
@@ -59,19 +57,18 @@ public struct TokenClaims: Sendable, Equatable {
     /// Expiry, seconds since the Unix epoch; nil if the runtime did not say.
     public var exp: Int64? { box.fields.exp }
     public var clientID: String? { box.fields.clientID }
-    public var rateLimitRPM: Int? { box.fields.rateLimitRPM }
-    public var rateLimitTPM: Int? { box.fields.rateLimitTPM }
+    /// The token's policy claims, as the runtime answered them.
+    public var policy: TokenPolicy { box.fields.policy }
+    public var rateLimitRPM: Int? { box.fields.policy.rateLimitRPM }
+    public var rateLimitTPM: Int? { box.fields.policy.rateLimitTPM }
     /// The only models this token may use; nil means any.
-    public var models: [String]? { box.fields.models }
+    public var models: [String]? { box.fields.policy.models }
 
     public init(
         subject: String, jti: String, scopes: [String] = [], exp: Int64? = nil, clientID: String? = nil,
-        rateLimitRPM: Int? = nil, rateLimitTPM: Int? = nil, models: [String]? = nil
+        policy: TokenPolicy = TokenPolicy()
     ) {
-        box = Box(
-            Fields(
-                subject: subject, jti: jti, scopes: scopes, exp: exp, clientID: clientID, rateLimitRPM: rateLimitRPM,
-                rateLimitTPM: rateLimitTPM, models: models))
+        box = Box(Fields(subject: subject, jti: jti, scopes: scopes, exp: exp, clientID: clientID, policy: policy))
     }
 
     public static func == (left: TokenClaims, right: TokenClaims) -> Bool {
@@ -87,14 +84,12 @@ public struct TokenClaims: Sendable, Equatable {
             scopes: response.scope?.split(separator: " ").map(String.init) ?? [],
             exp: response.exp,
             clientID: response.clientID,
-            rateLimitRPM: response.rateLimitRPM,
-            rateLimitTPM: response.rateLimitTPM,
-            models: response.models
+            policy: response.policy
         )
     }
 
     public func allows(model: String) -> Bool {
-        models.map { $0.contains(model) } ?? true
+        box.fields.policy.allows(model: model)
     }
 }
 

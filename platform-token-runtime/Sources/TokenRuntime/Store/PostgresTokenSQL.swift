@@ -59,16 +59,24 @@ struct PostgresTokenSQL: Sendable {
             ])
     ]
 
-    static let columns =
-        "id, digest, subject, client_id, scopes, issued_at, expires_at, revoked_at, rate_limit_rpm, rate_limit_tpm, models"
+    /// The record's own columns, then its ``TokenPolicy``'s (``TokenPolicy/postgresColumns``).
+    static let recordColumns = ["id", "digest", "subject", "client_id", "scopes", "issued_at", "expires_at", "revoked_at"]
+    static let columns = (recordColumns + TokenPolicy.postgresColumns).joined(separator: ", ")
+    static let placeholders = (1...(recordColumns.count + TokenPolicy.postgresColumns.count)).map { "$\($0)" }
+        .joined(separator: ", ")
 
     func insert(_ record: TokenRecord) -> PostgresQuery {
-        """
-        INSERT INTO \(unescaped: tokens) (\(unescaped: Self.columns))
-        VALUES (\(record.id), \(ByteBuffer(bytes: record.digest.bytes)), \(record.subject), \(record.clientID),
-                \(record.scopes), \(record.issuedAt), \(record.expiresAt), \(record.revokedAt),
-                \(record.rateLimitRPM), \(record.rateLimitTPM), \(record.models))
-        """
+        var binds = PostgresBindings(capacity: Self.recordColumns.count + TokenPolicy.postgresColumns.count)
+        binds.append(record.id)
+        binds.append(ByteBuffer(bytes: record.digest.bytes))
+        binds.append(record.subject)
+        binds.append(record.clientID)
+        binds.append(record.scopes)
+        binds.append(record.issuedAt)
+        binds.append(record.expiresAt)
+        binds.append(record.revokedAt)
+        record.policy.bind(into: &binds)
+        return PostgresQuery(unsafeSQL: "INSERT INTO \(tokens) (\(Self.columns)) VALUES (\(Self.placeholders))", binds: binds)
     }
 
     func select(digest: TokenDigest) -> PostgresQuery {
@@ -192,9 +200,7 @@ struct PostgresTokenSQL: Sendable {
             issuedAt: try cells[offset + 5].decode(Int64.self),
             expiresAt: try cells[offset + 6].decode(Int64.self),
             revokedAt: try cells[offset + 7].decode(Int64?.self),
-            rateLimitRPM: try cells[offset + 8].decode(Int?.self),
-            rateLimitTPM: try cells[offset + 9].decode(Int?.self),
-            models: try cells[offset + 10].decode([String]?.self)
+            policy: try TokenPolicy(row: cells, at: offset + recordColumns.count)
         )
     }
 }

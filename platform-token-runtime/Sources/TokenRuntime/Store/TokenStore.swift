@@ -15,6 +15,13 @@ public protocol TokenStore: Sendable {
     func list(_ query: TokenQuery, now: Double) async throws -> TokenPage
     /// Lookups by digest answered from memory, over all lookups by digest (0 when none).
     func cacheHitRate() -> Double
+    /// Whether the store can answer now (`GET /readyz`).
+    func isReady() async -> Bool
+}
+
+extension TokenStore {
+    /// A store in this process's memory is always ready.
+    public func isReady() async -> Bool { true }
 }
 
 public enum TokenStoreError: Error, Sendable, Equatable {

@@ -1,46 +1,7 @@
-import ServiceSupport
 import TokenProtocol
 
-/// `POST /v1/tokens` body. Only `subject` is required.
-public struct IssueTokenRequest: Codable, Sendable, Equatable {
-    public var subject: String
-    public var ttlSeconds: Int64?
-    public var scopes: [String]?
-    public var clientID: String?
-    public var rateLimitRPM: Int?
-    public var rateLimitTPM: Int?
-    public var models: [String]?
-
-    public init(
-        subject: String,
-        ttlSeconds: Int64? = nil,
-        scopes: [String]? = nil,
-        clientID: String? = nil,
-        rateLimitRPM: Int? = nil,
-        rateLimitTPM: Int? = nil,
-        models: [String]? = nil
-    ) {
-        self.subject = subject
-        self.ttlSeconds = ttlSeconds
-        self.scopes = scopes
-        self.clientID = clientID
-        self.rateLimitRPM = rateLimitRPM
-        self.rateLimitTPM = rateLimitTPM
-        self.models = models
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case subject
-        case ttlSeconds = "ttl_seconds"
-        case scopes
-        case clientID = "client_id"
-        case rateLimitRPM = "rate_limit_rpm"
-        case rateLimitTPM = "rate_limit_tpm"
-        case models
-    }
-}
-
 /// A token as the admin API shows it: never the token itself, except once in ``IssuedToken``.
+/// The policy claims are members of the same JSON object.
 public struct TokenView: Codable, Sendable, Equatable {
     public var id: String
     public var subject: String
@@ -50,9 +11,7 @@ public struct TokenView: Codable, Sendable, Equatable {
     public var revokedAt: Int64?
     public var scopes: [String]
     public var clientID: String?
-    public var rateLimitRPM: Int?
-    public var rateLimitTPM: Int?
-    public var models: [String]?
+    public var policy: TokenPolicy
 
     public init(_ record: TokenRecord, now: Double) {
         id = record.id
@@ -63,9 +22,7 @@ public struct TokenView: Codable, Sendable, Equatable {
         revokedAt = record.revokedAt
         scopes = record.scopes
         clientID = record.clientID
-        rateLimitRPM = record.rateLimitRPM
-        rateLimitTPM = record.rateLimitTPM
-        models = record.models
+        policy = record.policy
     }
 
     enum CodingKeys: String, CodingKey {
@@ -75,9 +32,32 @@ public struct TokenView: Codable, Sendable, Equatable {
         case revokedAt = "revoked_at"
         case scopes
         case clientID = "client_id"
-        case rateLimitRPM = "rate_limit_rpm"
-        case rateLimitTPM = "rate_limit_tpm"
-        case models
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        id = try container.decode(String.self, forKey: .id)
+        subject = try container.decode(String.self, forKey: .subject)
+        status = try container.decode(TokenStatus.self, forKey: .status)
+        issuedAt = try container.decode(Int64.self, forKey: .issuedAt)
+        expiresAt = try container.decode(Int64.self, forKey: .expiresAt)
+        revokedAt = try container.decodeIfPresent(Int64.self, forKey: .revokedAt)
+        scopes = try container.decode([String].self, forKey: .scopes)
+        clientID = try container.decodeIfPresent(String.self, forKey: .clientID)
+        policy = try TokenPolicy(from: decoder)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(id, forKey: .id)
+        try container.encode(subject, forKey: .subject)
+        try container.encode(status, forKey: .status)
+        try container.encode(issuedAt, forKey: .issuedAt)
+        try container.encode(expiresAt, forKey: .expiresAt)
+        try container.encodeIfPresent(revokedAt, forKey: .revokedAt)
+        try container.encode(scopes, forKey: .scopes)
+        try container.encodeIfPresent(clientID, forKey: .clientID)
+        try policy.encode(to: encoder)
     }
 }
 

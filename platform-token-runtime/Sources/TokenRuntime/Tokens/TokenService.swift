@@ -52,9 +52,7 @@ public final class TokenService: Sendable {
             scopes: request.scopes ?? [],
             issuedAt: issuedAt,
             expiresAt: Int64((now + Double(ttl)).rounded(.up)),
-            rateLimitRPM: request.rateLimitRPM,
-            rateLimitTPM: request.rateLimitTPM,
-            models: request.models
+            policy: request.policy
         )
         try await store.insert(record)
         metrics.tokensIssued.increment()
@@ -69,8 +67,7 @@ public final class TokenService: Sendable {
         let record = TokenRecord(
             id: TokenRecord.newID(), digest: TokenDigest(token: token), subject: request.subject, clientID: request.clientID,
             scopes: request.scopes ?? [], issuedAt: Int64(now.rounded(.down)),
-            expiresAt: Int64((now + Double(request.ttlSeconds ?? limits.defaultTTL)).rounded(.up)),
-            rateLimitRPM: request.rateLimitRPM, rateLimitTPM: request.rateLimitTPM, models: request.models)
+            expiresAt: Int64((now + Double(request.ttlSeconds ?? limits.defaultTTL)).rounded(.up)), policy: request.policy)
         try await store.insert(record)
         metrics.tokensIssued.increment()
         return TokenView(record, now: now)
@@ -133,9 +130,7 @@ public final class TokenService: Sendable {
             iss: limits.issuer,
             jti: record.id,
             status: .active,
-            rateLimitRPM: record.rateLimitRPM,
-            rateLimitTPM: record.rateLimitTPM,
-            models: record.models
+            policy: record.policy
         )
     }
 
@@ -155,13 +150,10 @@ public final class TokenService: Sendable {
         if let clientID = request.clientID, clientID.isEmpty || clientID.utf8.count > 256 {
             throw invalid("client_id must be 1 to 256 characters")
         }
-        if let rpm = request.rateLimitRPM, rpm < 0 { throw invalid("rate_limit_rpm must be 0 (unlimited) or more") }
-        if let tpm = request.rateLimitTPM, tpm < 0 { throw invalid("rate_limit_tpm must be 0 (unlimited) or more") }
-        if let models = request.models {
-            guard !models.isEmpty else { throw invalid("models, when given, must name at least one model") }
-            for model in models where model.isEmpty || model.utf8.count > 256 {
-                throw invalid("each model must be 1 to 256 characters")
-            }
+        do throws(TokenPolicy.Invalid) {
+            try request.policy.validate()
+        } catch {
+            throw invalid(error.message)
         }
     }
 }

@@ -6,7 +6,6 @@ import Hummingbird
 struct HealthRoutes: Sendable {
     let service: TokenService
     let metrics: RuntimeMetrics
-    let readiness: @Sendable () async -> Bool
 
     func register(on router: Router<RuntimeRequestContext>) {
         // Encoded once: the answers never change (a response's body can be written any number of times).
@@ -15,7 +14,7 @@ struct HealthRoutes: Sendable {
         router.get("/readyz") { _, _ in
             // With the open-file limit the process runs with (raised to the hard limit at startup).
             let files = OpenFileLimit.current()?.soft
-            return await readiness()
+            return await service.store.isReady()
                 ? JSONBody.response(.ok, Readiness(status: "ready", openFilesLimit: files))
                 : JSONBody.response(.serviceUnavailable, Readiness(status: "store unavailable", openFilesLimit: files))
         }

@@ -13,9 +13,8 @@ public struct TokenRecord: Sendable, Equatable {
     public var issuedAt: Int64
     public var expiresAt: Int64
     public var revokedAt: Int64?
-    public var rateLimitRPM: Int?
-    public var rateLimitTPM: Int?
-    public var models: [String]?
+    /// What the token may do, as issued.
+    public var policy: TokenPolicy
 
     public init(
         id: String,
@@ -26,9 +25,7 @@ public struct TokenRecord: Sendable, Equatable {
         issuedAt: Int64,
         expiresAt: Int64,
         revokedAt: Int64? = nil,
-        rateLimitRPM: Int? = nil,
-        rateLimitTPM: Int? = nil,
-        models: [String]? = nil
+        policy: TokenPolicy = TokenPolicy()
     ) {
         self.id = id
         self.digest = digest
@@ -38,9 +35,7 @@ public struct TokenRecord: Sendable, Equatable {
         self.issuedAt = issuedAt
         self.expiresAt = expiresAt
         self.revokedAt = revokedAt
-        self.rateLimitRPM = rateLimitRPM
-        self.rateLimitTPM = rateLimitTPM
-        self.models = models
+        self.policy = policy
     }
 
     /// Active until `exp`, then expired; revoked wins over expired.

@@ -1,0 +1,151 @@
+import Hummingbird
+import Logging
+import PostgresNIO
+import ServiceLifecycle
+import ServiceSupport
+import TokenProtocol
+
+/// The runtime's parts, wired in one place and in a fixed order:
+/// configuration -> store (memory, or PostgreSQL with its client, listener and startup checks) ->
+/// metrics -> revocation event hub -> failed-authentication budget -> token service ->
+/// router and middleware -> server and background services in one application.
+/// (Logging is bootstrapped by ``RuntimeServer`` before this.)
+public struct RuntimeApplication: Sendable {
+    public let configuration: RuntimeConfiguration
+    public let service: TokenService
+    public let metrics: RuntimeMetrics
+    /// Revocations for `GET /v1/events` subscribers.
+    public let events: RevocationEventHub
+    /// Wrong credentials per client address (nil with TOKEN_RUNTIME_AUTH_FAILURE_LIMIT=0).
+    public let authFailures: AuthFailureBudget?
+    /// Services that run next to the HTTP server (started first, stopped last): the store's.
+    let backgroundServices: [any Service]
+    /// Runs once the background services run and before the port opens; a throw stops everything.
+    let beforeServerStarts: (@Sendable () async throws -> Void)?
+    let logger: Logger
+
+    /// Wires everything around the configured store: the in-memory one, or PostgreSQL at
+    /// `TOKEN_RUNTIME_DATABASE_URL`, whose client and revocation listener become background
+    /// services and whose database is probed and migrated before the port opens (an unusable
+    /// database fails startup within about `databaseTimeout` with a ``DatabaseStartupError``).
+    public static func build(
+        configuration: RuntimeConfiguration, logger: Logger, clock: any WallClock = SystemWallClock()
+    ) throws -> RuntimeApplication {
+        switch configuration.store {
+        case .memory:
+            return RuntimeApplication(configuration: configuration, logger: logger, clock: clock)
+        case .postgres:
+            let variable = "TOKEN_RUNTIME_DATABASE_URL"
+            let url: PostgresURL
+            do {
+                url = try PostgresURL(configuration.databaseURL ?? "")
+            } catch {
+                throw DatabaseStartupError(variable: variable, url: "(invalid URL)", reason: error.message)
+            }
+            let client = PostgresClient(
+                configuration: url.clientConfiguration(connectTimeout: configuration.databaseTimeout), backgroundLogger: logger)
+            let store = try PostgresTokenStore(
+                client: client,
+                configuration: .init(
+                    maxStaleness: configuration.storeMaxStaleness, cacheEntries: configuration.storeCacheEntries,
+                    queryTimeout: configuration.databaseTimeout),
+                logger: logger)
+            let timeout = configuration.databaseTimeout
+            return RuntimeApplication(
+                configuration: configuration, store: store, logger: logger, clock: clock, backgroundServices: [client, store],
+                beforeServerStarts: {
+                    try await PostgresStartup.probe(url, variable: variable, timeout: timeout, logger: logger)
+                    try await PostgresStartup.run("migrations", url: url, variable: variable) { try await store.migrate() }
+                    logger.info("database ready", metadata: ["db.url": "\(url.redacted)"])
+                })
+        }
+    }
+
+    /// Wires metrics, events, the service and the routes around `store` (default: a new in-memory
+    /// store). Nothing runs in the background: tests and the gateway's in-process runtime use this.
+    public init(
+        configuration: RuntimeConfiguration,
+        store: any TokenStore = InMemoryTokenStore(),
+        logger: Logger = Logger(label: "platform-token-runtime"),
+        clock: any WallClock = SystemWallClock()
+    ) {
+        self.init(configuration: configuration, store: store, logger: logger, clock: clock, backgroundServices: [])
+    }
+
+    init(
+        configuration: RuntimeConfiguration, store: any TokenStore, logger: Logger, clock: any WallClock,
+        backgroundServices: [any Service], beforeServerStarts: (@Sendable () async throws -> Void)? = nil
+    ) {
+        self.configuration = configuration
+        self.logger = logger
+        // metrics
+        let metrics = RuntimeMetrics()
+        self.metrics = metrics
+        // revocation events
+        let events = RevocationEventHub(historyLimit: configuration.eventHistory)
+        self.events = events
+        // forged-credential defence
+        var services = backgroundServices
+        if configuration.authFailureLimit > 0 {
+            let budget = AuthFailureBudget(failuresPerMinute: configuration.authFailureLimit, clock: clock, logger: logger)
+            services.append(PeriodicTask(every: .seconds(30)) { budget.sweep() })
+            authFailures = budget
+        } else {
+            authFailures = nil
+        }
+        self.backgroundServices = services
+        self.beforeServerStarts = beforeServerStarts
+        // token service
+        service = TokenService(
+            store: store,
+            clock: clock,
+            limits: .init(defaultTTL: configuration.defaultTTL, maxTTL: configuration.maxTTL, issuer: configuration.issuer),
+            metrics: metrics,
+            // A shared database tells every replica (this one included) of each revocation; a
+            // memory store has only this process's.
+            onRevoke: store is PostgresTokenStore ? nil : Self.publisher(events)
+        )
+        if let shared = store as? PostgresTokenStore {
+            shared.observeRevocations { tokenID, digest in
+                events.publish(RevocationEvent(jti: tokenID, tokenDigest: digest.hex, revokedAt: SystemWallClock().now()))
+            }
+        }
+    }
+
+    static func publisher(_ events: RevocationEventHub) -> @Sendable (TokenRecord) async -> Void {
+        { record in
+            events.publish(RevocationEvent(jti: record.id, tokenDigest: record.digest.hex, revokedAt: SystemWallClock().now()))
+        }
+    }
+
+    /// Routes and middleware: health, introspection and RFC 7009, the admin API, the event stream.
+    public func buildRouter() -> Router<RuntimeRequestContext> {
+        let router = Router(context: RuntimeRequestContext.self)
+        router.add(middleware: RuntimeHTTPMiddleware(metrics: metrics, trustedProxies: configuration.trustedProxies))
+        let auth = CallerAuthentication(
+            adminKey: configuration.adminKey, introspectionSecret: configuration.introspectionSecret, failures: authFailures,
+            metrics: metrics)
+        HealthRoutes(service: service, metrics: metrics).register(on: router)
+        IntrospectionRoutes(service: service, auth: auth, maxBodyBytes: configuration.maxBodyBytes).register(on: router)
+        AdminRoutes(service: service, auth: auth, maxBodyBytes: configuration.maxBodyBytes).register(on: router)
+        EventRoutes(hub: events, auth: auth, heartbeat: configuration.eventHeartbeat).register(on: router)
+        return router
+    }
+
+    /// The HTTP server with the background services it owns.
+    public func buildApplication() -> some ApplicationProtocol {
+        var app = Application(
+            router: buildRouter(),
+            server: .hardened(limits: configuration.inbound, tls: configuration.tls, metrics: metrics.connections, logger: logger),
+            configuration: .init(
+                address: .hostname(configuration.host, port: configuration.port),
+                serverName: "platform-token-runtime",
+                backlog: ListenBacklog.connections
+            ),
+            logger: logger
+        )
+        app.addServices(backgroundServices)
+        if let beforeServerStarts { app.beforeServerStarts(perform: beforeServerStarts) }
+        return app
+    }
+}

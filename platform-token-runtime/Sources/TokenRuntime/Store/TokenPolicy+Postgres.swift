@@ -1,0 +1,23 @@
+import PostgresNIO
+import TokenProtocol
+
+/// ``TokenPolicy`` in a row of the tokens table: one column per claim, NULL when the claim is
+/// absent. The columns' order here is the order of ``bind(into:)`` and ``init(row:at:)``; the
+/// columns themselves are created by ``PostgresTokenSQL/migrations``.
+extension TokenPolicy {
+    static let postgresColumns = ["rate_limit_rpm", "rate_limit_tpm", "models"]
+
+    func bind(into binds: inout PostgresBindings) {
+        binds.append(rateLimitRPM)
+        binds.append(rateLimitTPM)
+        binds.append(models)
+    }
+
+    /// From the policy's columns, the first at `offset`.
+    init(row cells: PostgresRandomAccessRow, at offset: Int) throws {
+        self.init(
+            rateLimitRPM: try cells[offset].decode(Int?.self),
+            rateLimitTPM: try cells[offset + 1].decode(Int?.self),
+            models: try cells[offset + 2].decode([String]?.self))
+    }
+}
