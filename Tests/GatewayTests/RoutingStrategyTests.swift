@@ -59,6 +59,7 @@ import TokenProtocol
         let registry = ProviderRegistry(providers: providers(["a", "b"]), strategy: LatencyStrategy())
         #expect(registry.candidates(for: "m").count == 2)
         #expect(registry.candidates(for: "other").isEmpty)
-        #expect(RoutingStrategyKind(rawValue: "cost_aware") == nil)
+        #expect(RoutingStrategyKind(rawValue: "cost_aware") == .costAware)
+        #expect(RoutingStrategyKind(rawValue: "cheapest") == nil)
     }
 }

@@ -22,7 +22,10 @@ func withPostgresStores(
         stores.append(
             try PostgresTokenStore(
                 client: client,
-                configuration: .init(schema: schema, maxStaleness: maxStaleness, heartbeatInterval: .milliseconds(500), replicaLiveness: .seconds(5)),
+                configuration: .init(
+                    schema: schema, maxStaleness: maxStaleness,
+                    // Generous: these suites run beside every other on two cores; deadlines are tested on their own.
+                    queryTimeout: .seconds(10), heartbeatInterval: .milliseconds(500), replicaLiveness: .seconds(5)),
                 logger: TestDatabase.logger("store-\(index)")))
     }
     let ready = stores

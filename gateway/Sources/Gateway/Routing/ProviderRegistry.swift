@@ -68,7 +68,7 @@ public final class ProviderRegistry: Sendable {
     /// The providers serving `model`, in the order to try them; empty when none does.
     public func candidates(for model: String) -> [Provider] {
         guard let providers = byModel[model] else { return [] }
-        return strategy.order(providers, now: clock.now())
+        return strategy.order(providers, model: model, now: clock.now())
     }
 
     public func serves(_ model: String) -> Bool { byModel[model] != nil }

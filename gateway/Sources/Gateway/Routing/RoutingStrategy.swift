@@ -7,11 +7,66 @@ public enum RoutingStrategyKind: String, Sendable, CaseIterable {
     case roundRobin = "round_robin"
     case weighted
     case availability
+    case costBased = "cost_based"
+    case costAware = "cost_aware"
 }
 
 /// Orders the providers serving a model: the first is tried first, the rest are the fallback order.
 public protocol RoutingStrategy: Sendable {
     func order(_ candidates: [Provider], now: Double) -> [Provider]
+    /// The order for one model; strategies that look at the model's price implement it.
+    func order(_ candidates: [Provider], model: String, now: Double) -> [Provider]
+}
+
+extension RoutingStrategy {
+    public func order(_ candidates: [Provider], model: String, now: Double) -> [Provider] { order(candidates, now: now) }
+}
+
+/// A provider's price for a model as one figure to compare: input plus output USD per million
+/// tokens (nil: unpriced).
+func comparablePrice(_ provider: Provider, model: String) -> Int64? {
+    provider.price(for: model).map { $0.inputPerMTok.value + $0.outputPerMTok.value }
+}
+
+/// The cheapest provider for the model first (``comparablePrice(_:model:)``), unpriced ones last,
+/// ties by latency; fallback goes on in price order.
+public struct CostBasedStrategy: RoutingStrategy {
+    let latency = LatencyStrategy()
+
+    public init() {}
+
+    public func order(_ candidates: [Provider], now: Double) -> [Provider] { latency.order(candidates, now: now) }
+
+    public func order(_ candidates: [Provider], model: String, now: Double) -> [Provider] {
+        guard candidates.count > 1 else { return candidates }
+        // Stable: the latency order breaks ties.
+        let byLatency = latency.order(candidates, now: now)
+        return byLatency.enumerated()
+            .map { (index: $0.offset, provider: $0.element, price: comparablePrice($0.element, model: model) ?? .max) }
+            .sorted { ($0.price, $0.index) < ($1.price, $1.index) }
+            .map(\.provider)
+    }
+}
+
+/// The cheapest among the providers fast enough: those whose moving-average latency is within
+/// ``latencyFactor`` (1.5) of the fastest's, or not measured yet, in price order; then the slower
+/// ones, in price order.
+public struct CostAwareStrategy: RoutingStrategy {
+    public static let latencyFactor = 1.5
+    let cost = CostBasedStrategy()
+
+    public init() {}
+
+    public func order(_ candidates: [Provider], now: Double) -> [Provider] { cost.order(candidates, now: now) }
+
+    public func order(_ candidates: [Provider], model: String, now: Double) -> [Provider] {
+        guard candidates.count > 1 else { return candidates }
+        let ordered = cost.order(candidates, model: model, now: now)
+        let latencies = ordered.map { $0.stats.snapshot().averageLatency }
+        guard let fastest = latencies.compactMap({ $0 }).min() else { return ordered }
+        let fastEnough = latencies.map { $0.map { $0 <= fastest * Self.latencyFactor } ?? true }
+        return zip(ordered, fastEnough).filter(\.1).map(\.0) + zip(ordered, fastEnough).filter { !$0.1 }.map(\.0)
+    }
 }
 
 /// Lowest moving-average latency first; providers never measured come first, so each gets tried.
@@ -104,6 +159,8 @@ extension RoutingStrategyKind {
         case .roundRobin: RoundRobinStrategy()
         case .weighted: WeightedStrategy()
         case .availability: AvailabilityStrategy()
+        case .costBased: CostBasedStrategy()
+        case .costAware: CostAwareStrategy()
         }
     }
 }
