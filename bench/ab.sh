@@ -1,17 +1,26 @@
 #!/usr/bin/env bash
-# The gateway with and without issue 19's inbound hardening (deadline handler, byte tap, connection
-# registry), same machine, same upstream and runtime: wrk chat completions, 16 connections, runs
-# alternating between the two builds (A B A B ...), REPEAT (3) each, DURATION (10s) each.
-# BASE_BIN: a folder with the older `gateway` (e.g. a release build of the commit before issue 19);
-# NEW_BIN: this checkout's release build (default). Prints one markdown table. Stops what it started.
+# Two gateways side by side, same machine, same upstream (the canned mock) and runtime: wrk chat
+# completions, 16 connections, runs alternating between them (A B A B ...), REPEAT (3) each,
+# DURATION (10s) each, and the gateway CPU each request cost. A and B differ by build, by
+# environment, or both:
+#   BASE_BIN  a folder with the "base" gateway (default: this checkout's release build)
+#   NEW_BIN   the "new" gateway's folder (default: this checkout's release build)
+#   BASE_ENV / NEW_ENV  extra environment for each, e.g. NEW_ENV="GATEWAY_USAGE_ACCOUNTING=off"
+#   STREAM=true  stream the answers (default false)
+# The runtime comes from NEW_BIN. Prints one markdown table. Stops what it started.
+#   BASE_BIN=/tmp/old bash bench/ab.sh                      # a change to the code
+#   BASE_ENV="GATEWAY_USAGE_ACCOUNTING=off" bash bench/ab.sh # what a feature costs
 set -euo pipefail
-cd "$(dirname "$0")/../../.."
+cd "$(dirname "$0")/.."
 if ! command -v swift >/dev/null 2>&1 && [ -x /opt/swift/usr/bin/swift ]; then export PATH=/opt/swift/usr/bin:$PATH; fi
-: "${BASE_BIN:?set BASE_BIN to a folder with the gateway built before issue 19}"
 NEW_BIN=${NEW_BIN:-$(swift build -c release --scratch-path .build-release --show-bin-path)}
+BASE_BIN=${BASE_BIN:-$NEW_BIN}
+BASE_ENV=${BASE_ENV:-}
+NEW_ENV=${NEW_ENV:-}
+STREAM=${STREAM:-false}
 DURATION=${DURATION:-10s}
 REPEAT=${REPEAT:-3}
-log() { echo "hardening-overhead: $*" >&2; }
+log() { echo "ab: $*" >&2; }
 BIN=$NEW_BIN
 source bench/lib.sh
 field() { echo "$1" | tr ' ' '\n' | grep "^$2=" | cut -d= -f2; }
@@ -28,8 +37,10 @@ write_providers "$UP"
 declare -A PORT PID
 for which in base new; do
     bin_var=${which^^}_BIN
+    env_var=${which^^}_ENV
     PORT[$which]=$(free_port)
-    GATEWAY_ENV=dev GATEWAY_HOST=127.0.0.1 GATEWAY_PORT=${PORT[$which]} GATEWAY_TOKEN_RUNTIME_URL="http://127.0.0.1:$RT" \
+    # shellcheck disable=SC2086 # word splitting of the extra environment is the point
+    env ${!env_var} GATEWAY_ENV=dev GATEWAY_HOST=127.0.0.1 GATEWAY_PORT=${PORT[$which]} GATEWAY_TOKEN_RUNTIME_URL="http://127.0.0.1:$RT" \
         GATEWAY_TOKEN_RUNTIME_SECRET=$SECRET GATEWAY_PROVIDERS_FILE="$work/providers.json" GATEWAY_LOG_LEVEL=error \
         "${!bin_var}/gateway" serve >/dev/null 2>&1 &
     PID[$which]=$!
@@ -42,7 +53,7 @@ echo "| --- | --- | --- | --- | --- | --- | --- |"
 for i in $(seq 1 "$REPEAT"); do
     for which in base new; do
         before=$(cpu_ticks "${PID[$which]}")
-        r=$(BENCH_TOKEN=$TOKEN BENCH_STREAM=false wrk -t2 -c16 -d"$DURATION" --latency -s bench/chat.lua \
+        r=$(BENCH_TOKEN=$TOKEN BENCH_STREAM=$STREAM wrk -t2 -c16 -d"$DURATION" --latency -s bench/chat.lua \
             "http://127.0.0.1:${PORT[$which]}/v1/chat/completions" 2>&1 | grep '^RESULT')
         used=$(( $(cpu_ticks "${PID[$which]}") - before ))
         python3 - "$i" "$which" "$r" "$used" "$TICK" <<'PY'
