@@ -81,6 +81,20 @@ def main():
     check(usage is not None and usage.completion_tokens == 4, f"stream: usage {usage!r}")
     print(f"chat.completions stream: {chunks} chunks, {text!r}")
 
+    # A stream that did not ask for usage: the gateway asks upstream for it (to charge the request)
+    # and takes it out again, so the SDK sees exactly what OpenAI would send: no usage anywhere.
+    plain_deltas = []
+    for chunk in client.chat.completions.create(
+        model=model, messages=[{"role": "user", "content": "no usage asked"}], stream=True
+    ):
+        check(chunk.usage is None, f"stream without include_usage: a chunk carries usage {chunk.usage!r}")
+        check(len(chunk.choices) > 0, "stream without include_usage: a chunk without choices (the usage chunk) reached the client")
+        for choice in chunk.choices:
+            if choice.delta is not None and choice.delta.content:
+                plain_deltas.append(choice.delta.content)
+    check("".join(plain_deltas) == "no usage asked", f"stream without include_usage: deltas {plain_deltas!r}")
+    print("chat.completions stream without include_usage: no usage chunk, no usage members")
+
     completion = client.completions.create(model=model, prompt="complete this")
     check(completion.choices[0].text == "complete this", f"completions: {completion.choices[0].text!r}")
     print(f"completions: {completion.choices[0].text!r}")
@@ -89,6 +103,22 @@ def main():
     check(len(embeddings.data) == 2, f"embeddings: {len(embeddings.data)} vectors")
     check(all(len(item.embedding) > 0 for item in embeddings.data), "embeddings: an empty vector")
     print(f"embeddings: {len(embeddings.data)} vectors of {len(embeddings.data[0].embedding)}")
+
+    if os.environ.get("LJQ_EXPECT_USAGE") == "1":
+        # GET /v1/usage with the key itself: the requests above reach the ledger within seconds.
+        import time
+
+        answer = None
+        for _ in range(50):
+            answer = client.get("/usage", cast_to=object)
+            if answer.get("requests", 0) >= 5:
+                break
+            time.sleep(0.2)
+        check(answer is not None and answer.get("object") == "usage", f"usage: {answer!r}")
+        check(answer["requests"] >= 5, f"usage: {answer['requests']} requests recorded, expected at least 5")
+        check(isinstance(answer["spend_nano_usd"], int), f"usage: spend_nano_usd {answer['spend_nano_usd']!r}")
+        check(any(row.get("model") == model for row in answer.get("by_model", [])), f"usage: by_model {answer.get('by_model')!r}")
+        print(f"usage: {answer['requests']} requests, {answer['prompt_tokens']} prompt tokens, spend {answer['spend_usd']} USD")
 
     bad = make_client("ljq_not-a-real-token")
     try:
