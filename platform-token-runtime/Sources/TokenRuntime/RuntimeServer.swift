@@ -64,7 +64,9 @@ public enum RuntimeServer {
                     maxStaleness: configuration.storeMaxStaleness, cacheEntries: configuration.storeCacheEntries,
                     queryTimeout: configuration.databaseTimeout),
                 logger: logger)
-            let runtime = RuntimeApplication(configuration: configuration, store: store)
+            let ledger = try PostgresUsageLedger(
+                client: client, configuration: .init(queryTimeout: configuration.databaseTimeout), logger: logger)
+            let runtime = RuntimeApplication(configuration: configuration, store: store, ledger: ledger)
             let timeout = configuration.databaseTimeout
             let app = runtime.buildApplication(
                 logger: logger,
@@ -72,7 +74,10 @@ public enum RuntimeServer {
                 services: [client, store],
                 beforeServerStarts: {
                     try await PostgresStartup.probe(url, variable: variable, timeout: timeout, logger: logger)
-                    try await PostgresStartup.run("migrations", url: url, variable: variable) { try await store.migrate() }
+                    try await PostgresStartup.run("migrations", url: url, variable: variable) {
+                        try await store.migrate()
+                        try await ledger.migrate()
+                    }
                     logger.info("database ready", metadata: ["db.url": "\(url.redacted)"])
                 })
             try await runService(app, handleSignals: handleSignals)

@@ -13,14 +13,19 @@ public struct RuntimeApplication: Sendable {
     public let events: RevocationEventHub
     /// Wrong credentials per client address (nil with TOKEN_RUNTIME_AUTH_FAILURE_LIMIT=0).
     public let authFailures: AuthFailureBudget?
+    /// Usage reported by gateways (`/v1/usage`) and each token's spend.
+    public let ledger: any UsageLedger
 
-    /// Wires store, service, metrics and routes. `store` defaults to the configured store.
+    /// Wires store, service, metrics and routes. `store` defaults to the configured store; `ledger`
+    /// to one in memory.
     public init(
         configuration: RuntimeConfiguration,
         store: any TokenStore = InMemoryTokenStore(),
-        clock: any WallClock = SystemWallClock()
+        clock: any WallClock = SystemWallClock(),
+        ledger: any UsageLedger = InMemoryUsageLedger()
     ) {
         self.configuration = configuration
+        self.ledger = ledger
         let metrics = RuntimeMetrics()
         self.metrics = metrics
         let events = RevocationEventHub(historyLimit: configuration.eventHistory)
@@ -60,7 +65,8 @@ public struct RuntimeApplication: Sendable {
             metrics: metrics)
         HealthRoutes(service: service, metrics: metrics, readiness: readiness).register(on: router)
         IntrospectionRoutes(service: service, auth: auth, maxBodyBytes: configuration.maxBodyBytes).register(on: router)
-        AdminRoutes(service: service, auth: auth, maxBodyBytes: configuration.maxBodyBytes).register(on: router)
+        AdminRoutes(service: service, auth: auth, maxBodyBytes: configuration.maxBodyBytes, ledger: ledger).register(on: router)
+        UsageRoutes(ledger: ledger, auth: auth, metrics: LedgerMetrics(metrics)).register(on: router)
         EventRoutes(hub: events, auth: auth, heartbeat: configuration.eventHeartbeat).register(on: router)
         return router
     }
