@@ -1,7 +1,6 @@
 import Foundation
 import Hummingbird
 import HummingbirdTesting
-import NIOHTTP1
 import PostgresNIO
 import ServiceSupport
 import Testing
@@ -69,55 +68,56 @@ struct PostgresUsageLedgerTests {
         }
     }
 
-    /// The served runtime on PostgreSQL, restarted between a report and its retry: nothing lost,
-    /// nothing doubled, and the token's spend shown by the admin API.
-    @Test func theServedRuntimeCountsARetryAcrossARestartOnce() async throws {
-        var settings = RuntimeConfiguration.testing(port: try TestDatabase.closedPort())
-        settings.environment = "staging"
-        settings.store = .postgres
-        settings.databaseURL = TestDatabase.urlString
-        let configuration = settings
-        let logger = TestDatabase.logger("serve-usage", level: .critical)
-        let admin = AdminClient(baseURL: "http://127.0.0.1:\(configuration.port)", adminKey: configuration.adminKey, timeout: .seconds(5))
-        let run = UInt32.random(in: .min ... .max)
-
-        func withServer(_ body: () async throws -> Void) async throws {
-            let server = Task { try await RuntimeServer.serve(configuration: configuration, logger: logger, handleSignals: false) }
-            defer { server.cancel() }
-            let deadline = ContinuousClock.now + .seconds(20)
-            while ContinuousClock.now < deadline {
-                if (try? await admin.list(subject: "nobody", status: nil, limit: 1, cursor: nil)) != nil { break }
-                try await Task.sleep(for: .milliseconds(50))
-            }
-            try await body()
-            server.cancel()
-            _ = await server.result
-        }
-
-        var tokenID = ""
-        let report = { (tokenID: String) in
-            UsageReport(
+    /// The runtime's HTTP API on a PostgreSQL ledger, restarted (a new ledger with its own
+    /// client over the same tables) between a report and its retry: nothing lost, nothing doubled,
+    /// and the token's spend shown by the admin API. Real sockets.
+    @Test func aRetryAcrossARuntimeRestartCountsOnce() async throws {
+        let configuration = RuntimeConfiguration.testing()
+        let tokens = InMemoryTokenStore()
+        let admin: HTTPFields = [.authorization: "Bearer \(configuration.adminKey)", .contentType: "application/json"]
+        let gateway: HTTPFields = [
+            .authorization: "Bearer \(configuration.introspectionSecret)", .contentType: "application/json",
+        ]
+        try await withPostgresLedgers(label: "ledger_http") { ledgers, schema in
+            let first = RuntimeApplication(configuration: configuration, store: tokens, ledger: ledgers[0])
+            let tokenID = try await first.service.issue(IssueTokenRequest(subject: "served")).view.id
+            let report = UsageReport(
                 records: (0..<3).map { index in
                     F.record(
-                        "e2e-\(run)-\(index)", token: tokenID, subject: "served", model: "gpt-4o-mini", time: F.t0 + Int64(index),
+                        "e2e-\(index)", token: tokenID, subject: "served", model: "gpt-4o-mini", time: F.t0 + Int64(index),
                         prompt: 100, completion: 10, cost: 21_000)
                 })
-        }
-        try await withServer {
-            tokenID = try await admin.issue(IssueTokenRequest(subject: "served")).view.id
-            let receipt = try await admin.send(
-                .POST, RuntimePath.usage, body: try JSONEncoder().encode(report(tokenID)), as: UsageReportReceipt.self)
-            #expect(receipt == UsageReportReceipt(accepted: 3, duplicates: 0))
-        }
-        try await withServer {
-            let retry = try await admin.send(
-                .POST, RuntimePath.usage, body: try JSONEncoder().encode(report(tokenID)), as: UsageReportReceipt.self)
-            #expect(retry == UsageReportReceipt(accepted: 0, duplicates: 3))
-            let answer = try await admin.usage(UsageFilter(tokenID: tokenID), groupBy: [.token, .model])
-            // 3 * (100 * 150 + 10 * 600) = 63_000
-            #expect(answer.data == [F.totals(token: tokenID, model: "gpt-4o-mini", 3, 300, 30, 0, 63_000)])
-            let shown = try await admin.send(.GET, "\(RuntimePath.tokens)/\(tokenID)", as: SpendFields.self)
-            #expect(shown.spendNanoUSD == 63_000)
+            let body = ByteBuffer(bytes: try JSONEncoder().encode(report))
+            try await Application(router: first.buildRouter()).test(.live) { client in
+                try await client.execute(uri: RuntimePath.usage, method: .post, headers: gateway, body: body) { response in
+                    #expect(response.status == .ok)
+                    #expect(String(buffer: response.body) == #"{"accepted":3,"duplicates":0}"#)
+                }
+            }
+
+            let client = try TestDatabase.client(applicationName: "\(schema)-restarted")
+            let restartedLedger = try PostgresUsageLedger(
+                client: client, configuration: .init(schema: schema), logger: TestDatabase.logger("restarted"))
+            try await TestDatabase.withServices([client]) {
+                try await restartedLedger.migrate()
+                let restarted = RuntimeApplication(configuration: configuration, store: tokens, ledger: restartedLedger)
+                try await Application(router: restarted.buildRouter()).test(.live) { client in
+                    try await client.execute(uri: RuntimePath.usage, method: .post, headers: gateway, body: body) { response in
+                        #expect(String(buffer: response.body) == #"{"accepted":0,"duplicates":3}"#)
+                    }
+                    try await client.execute(
+                        uri: "\(RuntimePath.usage)?token_id=\(tokenID)&group_by=token,model", method: .get, headers: gateway
+                    ) { response in
+                        let answer = try JSONDecoder().decode(UsageQueryAnswer.self, from: Data(response.body.readableBytesView))
+                        // 3 * (100 * 150 + 10 * 600) = 63_000
+                        #expect(answer.data == [F.totals(token: tokenID, model: "gpt-4o-mini", 3, 300, 30, 0, 63_000)])
+                    }
+                    try await client.execute(uri: "\(RuntimePath.tokens)/\(tokenID)", method: .get, headers: admin) { response in
+                        let text = String(buffer: response.body)
+                        #expect(text.contains(#""spend_nano_usd":63000"#) && text.contains(#""spend_usd":0.000063"#))
+                    }
+                }
+            }
         }
     }
 }
