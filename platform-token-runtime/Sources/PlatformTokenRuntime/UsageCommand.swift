@@ -22,24 +22,35 @@ struct UsageCommand: AsyncParsableCommand {
     @Option(help: "Group by any of token,subject,model,day (comma-separated; default: one total).") var groupBy = ""
     @Flag(help: "Print the JSON answer instead of the table.") var json = false
 
+    func validate() throws {
+        _ = try grouping()
+        _ = try time(from, "--from")
+        _ = try time(to, "--to")
+    }
+
     func run() async throws {
-        guard let grouping = UsageGrouping(parsing: groupBy) else {
-            throw ValidationError("--group-by: a comma-separated list of token, subject, model, day")
-        }
-        func time(_ text: String?, _ option: String) throws -> Int64? {
-            guard let text else { return nil }
-            guard let seconds = UsageTable.parseTime(text) else {
-                throw ValidationError("\(option): use Unix seconds, 2026-11-01 or 2026-11-01T12:00:00Z")
-            }
-            return seconds
-        }
-        let filter = UsageFilter(
-            tokenID: tokenId, subject: subject, from: try time(from, "--from"), to: try time(to, "--to"))
+        let filter = UsageFilter(tokenID: tokenId, subject: subject, from: try time(from, "--from"), to: try time(to, "--to"))
+        let grouping = try grouping()
         let answer = try await connection.client().usage(filter, groupBy: grouping)
         if json {
             try printJSON(answer)
         } else {
             print(UsageTable.render(answer.data, groupBy: grouping))
         }
+    }
+
+    func grouping() throws -> UsageGrouping {
+        guard let grouping = UsageGrouping(parsing: groupBy) else {
+            throw ValidationError("--group-by: a comma-separated list of token, subject, model, day")
+        }
+        return grouping
+    }
+
+    func time(_ text: String?, _ option: String) throws -> Int64? {
+        guard let text else { return nil }
+        guard let seconds = UsageTable.parseTime(text) else {
+            throw ValidationError("\(option): use Unix seconds, 2026-11-01 or 2026-11-01T12:00:00Z")
+        }
+        return seconds
     }
 }
