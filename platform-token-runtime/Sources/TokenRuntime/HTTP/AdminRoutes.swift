@@ -8,7 +8,7 @@ struct AdminRoutes: Sendable {
     let auth: CallerAuthentication
     let maxBodyBytes: Int
     /// Each shown or listed token's spend (Ledger/TokenSpendView.swift).
-    var ledger: any UsageLedger = InMemoryUsageLedger()
+    let ledger: any UsageLedger
 
     func register(on router: Router<RuntimeRequestContext>) {
         router.post(RouterPath(RuntimePath.tokens)) { request, context in try await issue(request, context: context) }
