@@ -130,7 +130,11 @@ let package = Package(
         ),
         .testTarget(
             name: "TokenProtocolTests",
-            dependencies: ["TokenProtocol", "ServiceSupport"],
+            dependencies: [
+                "TokenProtocol", "ServiceSupport",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
             path: "Tests/TokenProtocolTests"
         ),
         .testTarget(

@@ -8,8 +8,8 @@ import Testing
 import TokenProtocol
 @testable import Gateway
 
-/// A ledger test double at the `UsageLedger` seam: keeps what is reported, totals by model.
-final class RecordingLedger: UsageLedger {
+/// A ledger test double at the `UsageLedgerClient` seam: keeps what is reported, totals by model.
+final class RecordingLedger: UsageLedgerClient {
     let records = Mutex<[UsageRecord]>([])
 
     func report(_ report: UsageReport) async throws -> UsageReportReceipt {

@@ -101,7 +101,7 @@ if [ "$status" -ne 0 ]; then
     exit "$status"
 fi
 # The PostgreSQL suites are disabled without LJQ_TEST_DATABASE_URL: make sure they really ran.
-for suite in PostgresTokenStoreTests PostgresAuditSinkTests; do
+for suite in PostgresTokenStoreTests PostgresAuditSinkTests PostgresUsageLedgerTests; do
     if ! grep -q "Suite $suite passed" /tmp/ljq-swift-test.log; then
         echo "the $suite suite did not run" >&2
         exit 1
@@ -109,6 +109,10 @@ for suite in PostgresTokenStoreTests PostgresAuditSinkTests; do
 done
 if ! grep -qE 'Test lifecycle\(_:\) with 2 test cases passed' /tmp/ljq-swift-test.log; then
     echo "the token store contract did not run against both stores" >&2
+    exit 1
+fi
+if ! grep -qE 'Test aBatchRecordedTwiceCountsOnce\(_:\) with 2 test cases passed' /tmp/ljq-swift-test.log; then
+    echo "the usage ledger contract did not run against both ledgers" >&2
     exit 1
 fi
 # The SDK tests are skipped without LJQ_PYTHON: make sure they really ran and passed.

@@ -27,7 +27,7 @@ enum GatewayHarness {
     /// A gateway whose in-process runtime knows the returned token.
     static func build(
         _ extra: [String: String] = [:], providers: String, clock: any WallClock = SystemWallClock(),
-        audit: InMemoryAuditSink = InMemoryAuditSink(), ledger: (any UsageLedger)? = nil
+        audit: InMemoryAuditSink = InMemoryAuditSink(), ledger: (any UsageLedgerClient)? = nil
     ) async throws -> (GatewayApplication, token: String) {
         let gateway = try await GatewayApplication.build(
             configuration: try configuration(extra, providers: providers), logger: Logger(label: "test"), clock: clock, audit: audit,

@@ -22,7 +22,7 @@ public struct GatewayApplication: Sendable {
     public let rateLimiter: RateLimiter
     /// Where usage is reported and read: the runtime's ledger (nil with GATEWAY_USAGE_ACCOUNTING=off,
     /// or in dev mode without an in-process ledger).
-    public let ledger: (any UsageLedger)?
+    public let ledger: (any UsageLedgerClient)?
     let usageReporter: UsageReporter?
     /// The revocation stream follower (remote mode with GATEWAY_REVOCATION_STREAM=on).
     public let revocations: RevocationSubscriber?
@@ -41,7 +41,7 @@ public struct GatewayApplication: Sendable {
     /// injected by the executable (this library does not link platform-token-runtime).
     public static func build(
         configuration: GatewayConfiguration, logger: Logger, clock: any WallClock = SystemWallClock(),
-        audit: (any AuditSink)? = nil, registry: ProviderRegistry? = nil, ledger replacement: (any UsageLedger)? = nil,
+        audit: (any AuditSink)? = nil, registry: ProviderRegistry? = nil, ledger replacement: (any UsageLedgerClient)? = nil,
         devRuntime: (any DevTokenRuntime)? = nil
     ) async throws -> GatewayApplication {
         for warning in configuration.warnings { logger.warning("\(warning)") }
@@ -121,23 +121,24 @@ public struct GatewayApplication: Sendable {
                 try? await closingClient?.shutdown()
             })
         // usage ledger (after the hook above, so it stops, flushing, before the runtime client closes)
-        var ledger: (any UsageLedger)?
+        var ledger: (any UsageLedgerClient)?
         var usageReporter: UsageReporter?
         if configuration.usageAccounting {
             if let replacement {
                 ledger = replacement
             } else if let runtimeHTTPClient {
-                ledger = RuntimeUsageLedger(
+                ledger = RemoteUsageLedger(
                     baseURL: configuration.tokenRuntimeURL, secret: configuration.tokenRuntimeSecret, httpClient: runtimeHTTPClient)
             } else {
-                ledger = devRuntime as? any UsageLedger
+                ledger = devRuntime as? any UsageLedgerClient
             }
             if let ledger {
                 let reporter = UsageReporter(
                     ledger: ledger,
                     configuration: .init(
                         capacity: configuration.usageQueueCapacity, batchSize: 1_000, flushInterval: .milliseconds(250),
-                        shutdownGracePeriod: configuration.shutdownGrace),
+                        // A report to a PostgreSQL ledger may take up to its 10 s query deadline.
+                        writeTimeout: .seconds(15), shutdownGracePeriod: configuration.shutdownGrace),
                     metrics: metrics, logger: logger)
                 services.append(reporter)
                 usageReporter = reporter

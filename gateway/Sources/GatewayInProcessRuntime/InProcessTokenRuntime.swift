@@ -4,17 +4,32 @@ import TokenProtocol
 import TokenRuntime
 
 /// dev only (`GATEWAY_TOKEN_RUNTIME_MODE=inmemory`): the TokenRuntime library runs inside the
-/// gateway, the same code as the platform-token-runtime service, with its in-memory store.
-public struct InProcessTokenRuntime: DevTokenRuntime {
+/// gateway, the same code as the platform-token-runtime service, with its in-memory store and
+/// in-memory usage ledger.
+public struct InProcessTokenRuntime: DevTokenRuntime, UsageLedgerClient {
     public let service: TokenService
+    public let ledger: any UsageLedger
 
-    public init(service: TokenService) {
+    public init(service: TokenService, ledger: any UsageLedger = InMemoryUsageLedger()) {
         self.service = service
+        self.ledger = ledger
     }
 
     /// The runtime's service on its in-memory store.
     public init(clock: any WallClock = SystemWallClock()) {
         self.init(service: TokenService(store: InMemoryTokenStore(), clock: clock))
+    }
+
+    public func report(_ report: UsageReport) async throws -> UsageReportReceipt {
+        try await ledger.record(report.records)
+    }
+
+    public func totals(tokenID: String, groupBy: [String]) async throws -> [UsageTotals] {
+        var grouping: UsageGrouping = []
+        for name in groupBy {
+            if let key = UsageGrouping.names.first(where: { $0.name == name })?.key { grouping.insert(key) }
+        }
+        return try await ledger.query(UsageFilter(tokenID: tokenID), groupBy: grouping)
     }
 
     public func verify(_ token: String) async -> TokenVerdict {

@@ -5,14 +5,14 @@ import ServiceSupport
 import TokenProtocol
 import TokenRuntime
 
-/// `platform-token-runtime [serve]` runs the service; `platform-token-runtime token ...` talks to a
-/// running one through its admin API.
+/// `platform-token-runtime [serve]` runs the service; `platform-token-runtime token ...` and
+/// `platform-token-runtime usage` talk to a running one through its admin API.
 struct PlatformTokenRuntimeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "platform-token-runtime",
         abstract: "Issues Lijiaoqiao API tokens, owns their lifecycle and answers RFC 7662 introspection.",
         discussion: "Configured through TOKEN_RUNTIME_* environment variables; see README.md.",
-        subcommands: [Serve.self, TokenCommand.self],
+        subcommands: [Serve.self, TokenCommand.self, UsageCommand.self],
         defaultSubcommand: Serve.self
     )
 }

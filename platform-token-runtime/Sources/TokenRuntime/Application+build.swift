@@ -18,6 +18,8 @@ public struct RuntimeApplication: Sendable {
     public let events: RevocationEventHub
     /// Wrong credentials per client address (nil with TOKEN_RUNTIME_AUTH_FAILURE_LIMIT=0).
     public let authFailures: AuthFailureBudget?
+    /// Usage reported by gateways (`/v1/usage`) and each token's spend.
+    public let ledger: any UsageLedger
     /// Services that run next to the HTTP server (started first, stopped last): the store's.
     let backgroundServices: [any Service]
     /// Runs once the background services run and before the port opens; a throw stops everything.
@@ -50,33 +52,42 @@ public struct RuntimeApplication: Sendable {
                     maxStaleness: configuration.storeMaxStaleness, cacheEntries: configuration.storeCacheEntries,
                     queryTimeout: configuration.databaseTimeout),
                 logger: logger)
+            let ledger = try PostgresUsageLedger(
+                client: client, configuration: .init(queryTimeout: configuration.databaseTimeout), logger: logger)
             let timeout = configuration.databaseTimeout
             return RuntimeApplication(
-                configuration: configuration, store: store, logger: logger, clock: clock, backgroundServices: [client, store],
+                configuration: configuration, store: store, ledger: ledger, logger: logger, clock: clock,
+                backgroundServices: [client, store],
                 beforeServerStarts: {
                     try await PostgresStartup.probe(url, variable: variable, timeout: timeout, logger: logger)
-                    try await PostgresStartup.run("migrations", url: url, variable: variable) { try await store.migrate() }
+                    try await PostgresStartup.run("migrations", url: url, variable: variable) {
+                        try await store.migrate()
+                        try await ledger.migrate()
+                    }
                     logger.info("database ready", metadata: ["db.url": "\(url.redacted)"])
                 })
         }
     }
 
-    /// Wires metrics, events, the service and the routes around `store` (default: a new in-memory
-    /// store). Nothing runs in the background: tests and the gateway's in-process runtime use this.
+    /// Wires metrics, events, the service and the routes around `store` and `ledger` (default: new
+    /// in-memory ones). Nothing runs in the background: tests and the gateway's in-process runtime
+    /// use this.
     public init(
         configuration: RuntimeConfiguration,
         store: any TokenStore = InMemoryTokenStore(),
+        ledger: any UsageLedger = InMemoryUsageLedger(),
         logger: Logger = Logger(label: "platform-token-runtime"),
         clock: any WallClock = SystemWallClock()
     ) {
-        self.init(configuration: configuration, store: store, logger: logger, clock: clock, backgroundServices: [])
+        self.init(configuration: configuration, store: store, ledger: ledger, logger: logger, clock: clock, backgroundServices: [])
     }
 
     init(
-        configuration: RuntimeConfiguration, store: any TokenStore, logger: Logger, clock: any WallClock,
+        configuration: RuntimeConfiguration, store: any TokenStore, ledger: any UsageLedger, logger: Logger, clock: any WallClock,
         backgroundServices: [any Service], beforeServerStarts: (@Sendable () async throws -> Void)? = nil
     ) {
         self.configuration = configuration
+        self.ledger = ledger
         self.logger = logger
         // metrics
         let metrics = RuntimeMetrics()
@@ -118,7 +129,8 @@ public struct RuntimeApplication: Sendable {
         }
     }
 
-    /// Routes and middleware: health, introspection and RFC 7009, the admin API, the event stream.
+    /// Routes and middleware: health, introspection and RFC 7009, the admin API, the usage ledger, the
+    /// event stream.
     public func buildRouter() -> Router<RuntimeRequestContext> {
         let router = Router(context: RuntimeRequestContext.self)
         router.add(middleware: RuntimeHTTPMiddleware(metrics: metrics, trustedProxies: configuration.trustedProxies))
@@ -127,7 +139,8 @@ public struct RuntimeApplication: Sendable {
             metrics: metrics)
         HealthRoutes(service: service, metrics: metrics).register(on: router)
         IntrospectionRoutes(service: service, auth: auth, maxBodyBytes: configuration.maxBodyBytes).register(on: router)
-        AdminRoutes(service: service, auth: auth, maxBodyBytes: configuration.maxBodyBytes).register(on: router)
+        AdminRoutes(service: service, auth: auth, maxBodyBytes: configuration.maxBodyBytes, ledger: ledger).register(on: router)
+        UsageRoutes(ledger: ledger, auth: auth, metrics: LedgerMetrics(metrics)).register(on: router)
         EventRoutes(hub: events, auth: auth, heartbeat: configuration.eventHeartbeat).register(on: router)
         return router
     }

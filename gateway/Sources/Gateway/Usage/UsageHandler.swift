@@ -6,7 +6,7 @@ import TokenProtocol
 /// `GET /v1/usage`: the calling key's own usage and spend, from the ledger, in total and by model.
 /// A finished request shows up once its report reached the ledger (within about a second).
 struct UsageHandler: Sendable {
-    let ledger: (any UsageLedger)?
+    let ledger: (any UsageLedgerClient)?
     let logger: Logger
 
     struct Answer: Encodable {

@@ -7,6 +7,8 @@ struct AdminRoutes: Sendable {
     let service: TokenService
     let auth: CallerAuthentication
     let maxBodyBytes: Int
+    /// Each shown or listed token's spend (Ledger/TokenSpendView.swift).
+    let ledger: any UsageLedger
 
     func register(on router: Router<RuntimeRequestContext>) {
         router.post(RouterPath(RuntimePath.tokens)) { request, context in try await issue(request, context: context) }
@@ -34,7 +36,7 @@ struct AdminRoutes: Sendable {
     func show(_ request: Request, context: RuntimeRequestContext, id: String) async throws -> Response {
         try auth.requireAdmin(request, context: context)
         guard let view = try await service.lookup(id: id) else { throw APIError.notFound("no token with id \(id)") }
-        return JSONBody.response(.ok, view)
+        return JSONBody.response(.ok, try await TokenSpendView.make(view, ledger: ledger))
     }
 
     func list(_ request: Request, context: RuntimeRequestContext) async throws -> Response {
@@ -55,7 +57,7 @@ struct AdminRoutes: Sendable {
             query.limit = value
         }
         if let cursor = parameters["cursor"], !cursor.isEmpty { query.after = String(cursor) }
-        return JSONBody.response(.ok, try await service.list(query))
+        return JSONBody.response(.ok, try await TokenSpendView.make(try await service.list(query), ledger: ledger))
     }
 
     func revoke(_ request: Request, context: RuntimeRequestContext, id: String) async throws -> Response {

@@ -40,11 +40,12 @@ public final class BatchDelivery<Record: Sendable>: Sendable {
         }
     }
 
-    /// `<prefix>_dropped_total{reason="queue_full"|"shutdown"}`, `<prefix>_written_total`,
+    /// `<prefix>_dropped_total{reason="queue_full"|"shutdown"|"rejected"}`, `<prefix>_written_total`,
     /// `<prefix>_write_errors_total`, `<prefix>_queue_depth`, `<prefix>_batch_duration_seconds`.
     public struct Metrics: Sendable {
         let droppedQueueFull: CoreMetrics.Counter
         let droppedShutdown: CoreMetrics.Counter
+        let droppedRejected: CoreMetrics.Counter
         let written: CoreMetrics.Counter
         let writeErrors: CoreMetrics.Counter
         let queueDepth: CoreMetrics.Gauge
@@ -53,6 +54,7 @@ public final class BatchDelivery<Record: Sendable>: Sendable {
         public init(prefix: String, factory: any MetricsFactory) {
             droppedQueueFull = .init(label: "\(prefix)_dropped_total", dimensions: [("reason", "queue_full")], factory: factory)
             droppedShutdown = .init(label: "\(prefix)_dropped_total", dimensions: [("reason", "shutdown")], factory: factory)
+            droppedRejected = .init(label: "\(prefix)_dropped_total", dimensions: [("reason", "rejected")], factory: factory)
             written = .init(label: "\(prefix)_written_total", factory: factory)
             writeErrors = .init(label: "\(prefix)_write_errors_total", factory: factory)
             queueDepth = .init(label: "\(prefix)_queue_depth", factory: factory)
@@ -60,7 +62,14 @@ public final class BatchDelivery<Record: Sendable>: Sendable {
         }
     }
 
-    /// Sends one batch; throws when it may not have arrived (it is sent again).
+    /// Thrown by ``Deliver`` when the receiver refused the batch for good (it would refuse it
+    /// again): the batch is dropped and counted (`reason="rejected"`) instead of blocking the queue.
+    public struct Rejected: Error, Sendable {
+        public var reason: String
+        public init(_ reason: String) { self.reason = reason }
+    }
+
+    /// Sends one batch; throws when it may not have arrived (it is sent again), or ``Rejected``.
     public typealias Deliver = @Sendable (_ batch: [BatchQueue<Record>.Item]) async throws -> Void
 
     struct State {
@@ -167,6 +176,17 @@ public final class BatchDelivery<Record: Sendable>: Sendable {
         let start = ContinuousClock.now
         do {
             try await Deadline.run(within: max(timeout, .milliseconds(1))) { [deliver] in try await deliver(batch) }
+        } catch let rejected as Rejected {
+            let depth = state.withLock { state in
+                state.queue.removeFirst(batch.count)
+                return state.queue.count
+            }
+            metrics.droppedRejected.increment(by: Int64(batch.count))
+            metrics.queueDepth.record(depth)
+            logger.error(
+                "\(what) batch refused by the receiver for good; dropped",
+                metadata: ["\(what).batch": "\(batch.count)", "reason": "\(rejected.reason)"])
+            return true
         } catch {
             metrics.writeErrors.increment()
             let firstFailure = state.withLock { state in

@@ -5,16 +5,16 @@ import ServiceSupport
 import TokenProtocol
 
 /// The usage ledger as the gateway sees it: where finished requests are reported and a token's
-/// totals are read. The token runtime owns it (``RuntimeUsageLedger``); dev mode uses the
+/// totals are read. The token runtime owns it (``RemoteUsageLedger``); dev mode uses the
 /// in-process runtime's.
-public protocol UsageLedger: Sendable {
+public protocol UsageLedgerClient: Sendable {
     /// Records a batch; a record id the ledger has seen is counted once.
     func report(_ report: UsageReport) async throws -> UsageReportReceipt
     /// One token's totals, grouped by `groupBy` (`model`, `day`, ...).
     func totals(tokenID: String, groupBy: [String]) async throws -> [UsageTotals]
 }
 
-public enum UsageLedgerError: Error, Sendable, Equatable {
+public enum UsageLedgerClientError: Error, Sendable, Equatable {
     /// The runtime answered with another status (401: the secret is wrong).
     case status(Int)
     case invalidAnswer
@@ -22,13 +22,13 @@ public enum UsageLedgerError: Error, Sendable, Equatable {
 
 /// platform-token-runtime's ledger over HTTP (``RuntimePath/usage``), authenticated with the
 /// introspection secret.
-public struct RuntimeUsageLedger: UsageLedger {
+public struct RemoteUsageLedger: UsageLedgerClient {
     let url: String
     let authorization: String
     let httpClient: HTTPClient
     let deadline: TimeAmount
 
-    public init(baseURL: String, secret: String, httpClient: HTTPClient, deadline: Duration = .seconds(5)) {
+    public init(baseURL: String, secret: String, httpClient: HTTPClient, deadline: Duration = .seconds(15)) {
         url = ServiceURL.join(baseURL, RuntimePath.usage)
         authorization = "Bearer \(secret)"
         self.httpClient = httpClient
@@ -55,11 +55,11 @@ public struct RuntimeUsageLedger: UsageLedger {
         request.headers.add(name: "Accept", value: "application/json")
         let response = try await httpClient.execute(request, deadline: .now() + deadline)
         let body = try await response.body.collect(upTo: 16 << 20)
-        guard response.status == .ok else { throw UsageLedgerError.status(Int(response.status.code)) }
+        guard response.status == .ok else { throw UsageLedgerClientError.status(Int(response.status.code)) }
         do {
             return try JSONDecoder().decode(Answer.self, from: Data(body.readableBytesView))
         } catch {
-            throw UsageLedgerError.invalidAnswer
+            throw UsageLedgerClientError.invalidAnswer
         }
     }
 }

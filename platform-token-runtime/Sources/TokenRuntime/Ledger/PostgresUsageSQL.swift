@@ -1,0 +1,193 @@
+import PostgresNIO
+import ServiceSupport
+import TokenProtocol
+
+/// The SQL of ``PostgresUsageLedger``, for one schema: migrations, statements and row decoding.
+/// Values are always bound; only the validated, quoted schema name is spliced into the text.
+struct PostgresUsageSQL: Sendable {
+    let schema: String
+    /// `"schema".usage_events`
+    let events: String
+    /// `"schema".usage_rollups`
+    let rollups: String
+
+    init(schema: String) throws(SchemaNameError) {
+        let quoted = try SchemaMigrator.quote(schema)
+        self.schema = schema
+        events = "\(quoted).usage_events"
+        rollups = "\(quoted).usage_rollups"
+    }
+
+    /// Migrations of the `usage_ledger` component (versioned apart from the token tables).
+    ///
+    /// `usage_events` has one row per record id ever accepted: the primary key is what makes a
+    /// report idempotent. `usage_rollups` sums them per token, model and UTC hour (`hour_start`,
+    /// Unix seconds); queries read only the rollups.
+    static let migrations: [SchemaMigration] = [
+        SchemaMigration(
+            version: 1, name: "usage events and hourly rollups",
+            statements: [
+                """
+                CREATE TABLE {schema}.usage_events (
+                    id text PRIMARY KEY,
+                    token_id text NOT NULL,
+                    subject text NOT NULL,
+                    model text NOT NULL,
+                    provider text NOT NULL,
+                    request_time bigint NOT NULL,
+                    hour_start bigint NOT NULL,
+                    prompt_tokens bigint NOT NULL CHECK (prompt_tokens >= 0),
+                    completion_tokens bigint NOT NULL CHECK (completion_tokens >= 0),
+                    cached_tokens bigint NOT NULL CHECK (cached_tokens >= 0),
+                    cost_nano_usd bigint NOT NULL CHECK (cost_nano_usd >= 0),
+                    priced boolean NOT NULL,
+                    estimated boolean NOT NULL,
+                    received_at timestamptz NOT NULL DEFAULT now()
+                )
+                """,
+                "CREATE INDEX usage_events_received_at_idx ON {schema}.usage_events (received_at)",
+                """
+                CREATE TABLE {schema}.usage_rollups (
+                    token_id text NOT NULL,
+                    model text NOT NULL,
+                    hour_start bigint NOT NULL,
+                    subject text NOT NULL,
+                    requests bigint NOT NULL,
+                    prompt_tokens bigint NOT NULL,
+                    completion_tokens bigint NOT NULL,
+                    cached_tokens bigint NOT NULL,
+                    spend_nano_usd bigint NOT NULL,
+                    PRIMARY KEY (token_id, model, hour_start, subject)
+                )
+                """,
+                "CREATE INDEX usage_rollups_subject_hour_idx ON {schema}.usage_rollups (subject, hour_start)",
+                "CREATE INDEX usage_rollups_hour_idx ON {schema}.usage_rollups (hour_start)",
+            ])
+    ]
+
+    /// One statement that inserts the records whose ids are new (in id order) and adds exactly
+    /// those rows to the rollups (in key order), returning how many were new.
+    ///
+    /// A record id already present, committed by another statement or replica, is skipped by
+    /// `ON CONFLICT DO NOTHING`; one being inserted by a concurrent statement makes this one wait
+    /// for it and then skip it. Both orders are fixed, so concurrent reports wait on each other
+    /// in the same order and cannot deadlock. The statement is its own transaction.
+    func record(_ records: [UsageRecord]) -> PostgresQuery {
+        var binds = PostgresBindings(capacity: 12)
+        binds.append(records.map(\.id))
+        binds.append(records.map(\.tokenID))
+        binds.append(records.map(\.subject))
+        binds.append(records.map(\.model))
+        binds.append(records.map(\.provider))
+        binds.append(records.map(\.time))
+        binds.append(records.map(\.promptTokens))
+        binds.append(records.map(\.completionTokens))
+        binds.append(records.map(\.cachedTokens))
+        binds.append(records.map(\.costNanoUSD.value))
+        binds.append(records.map(\.priced))
+        binds.append(records.map(\.estimated))
+        let sql = """
+            WITH input AS (
+                SELECT * FROM unnest(
+                    $1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::bigint[], $8::bigint[],
+                    $9::bigint[], $10::bigint[], $11::boolean[], $12::boolean[]
+                ) AS t(id, token_id, subject, model, provider, request_time, prompt_tokens, completion_tokens,
+                       cached_tokens, cost_nano_usd, priced, estimated)
+            ),
+            inserted AS (
+                INSERT INTO \(events) (id, token_id, subject, model, provider, request_time, hour_start, prompt_tokens,
+                                       completion_tokens, cached_tokens, cost_nano_usd, priced, estimated)
+                SELECT id, token_id, subject, model, provider, request_time, request_time - (request_time % 3600 + 3600) % 3600,
+                       prompt_tokens, completion_tokens, cached_tokens, cost_nano_usd, priced, estimated
+                FROM input ORDER BY id COLLATE "C"
+                ON CONFLICT (id) DO NOTHING
+                RETURNING token_id, subject, model, hour_start, prompt_tokens, completion_tokens, cached_tokens, cost_nano_usd
+            ),
+            rolled AS (
+                INSERT INTO \(rollups) AS r (token_id, model, hour_start, subject, requests, prompt_tokens,
+                                             completion_tokens, cached_tokens, spend_nano_usd)
+                SELECT token_id, model, hour_start, subject, count(*), sum(prompt_tokens)::bigint,
+                       sum(completion_tokens)::bigint, sum(cached_tokens)::bigint, sum(cost_nano_usd)::bigint
+                FROM inserted
+                GROUP BY token_id, model, hour_start, subject
+                ORDER BY token_id COLLATE "C", model COLLATE "C", hour_start, subject COLLATE "C"
+                ON CONFLICT (token_id, model, hour_start, subject) DO UPDATE SET
+                    requests = r.requests + EXCLUDED.requests,
+                    prompt_tokens = r.prompt_tokens + EXCLUDED.prompt_tokens,
+                    completion_tokens = r.completion_tokens + EXCLUDED.completion_tokens,
+                    cached_tokens = r.cached_tokens + EXCLUDED.cached_tokens,
+                    spend_nano_usd = r.spend_nano_usd + EXCLUDED.spend_nano_usd
+                RETURNING 1
+            )
+            SELECT (SELECT count(*) FROM inserted)::bigint
+            """
+        return PostgresQuery(unsafeSQL: sql, binds: binds)
+    }
+
+    /// The totals of the selected hours, grouped and ordered like the memory ledger (text in
+    /// byte order). Columns: the group keys in ``UsageGrouping/names`` order (day as the day
+    /// number), then requests, prompt, completion, cached tokens and spend.
+    func totals(_ filter: UsageFilter, groupBy grouping: UsageGrouping) -> PostgresQuery {
+        var keys: [(column: String, order: String)] = []
+        if grouping.contains(.token) { keys.append(("token_id", "token_id COLLATE \"C\"")) }
+        if grouping.contains(.subject) { keys.append(("subject", "subject COLLATE \"C\"")) }
+        if grouping.contains(.model) { keys.append(("model", "model COLLATE \"C\"")) }
+        if grouping.contains(.day) { keys.append((Self.dayNumber, Self.dayNumber)) }
+        var binds = PostgresBindings()
+        var conditions: [String] = []
+        if let tokenIDs = filter.tokenIDs {
+            binds.append(tokenIDs.sorted())
+            conditions.append("token_id = ANY($\(binds.count)::text[])")
+        }
+        if let subject = filter.subject {
+            binds.append(subject)
+            conditions.append("subject = $\(binds.count)")
+        }
+        if let firstHour = filter.firstHour {
+            binds.append(firstHour)
+            conditions.append("hour_start >= $\(binds.count)")
+        }
+        if let to = filter.to {
+            binds.append(to)
+            conditions.append("hour_start < $\(binds.count)")
+        }
+        var sql = "SELECT "
+        sql +=
+            (keys.map(\.column) + [
+                "COALESCE(sum(requests), 0)::bigint", "COALESCE(sum(prompt_tokens), 0)::bigint",
+                "COALESCE(sum(completion_tokens), 0)::bigint", "COALESCE(sum(cached_tokens), 0)::bigint",
+                "COALESCE(sum(spend_nano_usd), 0)::bigint",
+            ]).joined(separator: ", ")
+        sql += " FROM \(rollups)"
+        if !conditions.isEmpty { sql += " WHERE " + conditions.joined(separator: " AND ") }
+        if !keys.isEmpty {
+            sql += " GROUP BY " + keys.map(\.column).joined(separator: ", ")
+            sql += " ORDER BY " + keys.map(\.order).joined(separator: ", ")
+        }
+        return PostgresQuery(unsafeSQL: sql, binds: binds)
+    }
+
+    /// The day number (days since 1970-01-01, UTC) of a rollup's hour, rounded down.
+    static let dayNumber = "(hour_start - (hour_start % 86400 + 86400) % 86400) / 86400"
+
+    /// A row of ``totals(_:groupBy:)``.
+    static func totals(from row: PostgresRow, groupBy grouping: UsageGrouping) throws -> UsageTotals {
+        let cells = row.makeRandomAccess()
+        var index = 0
+        func next<T: PostgresDecodable>(_ type: T.Type) throws -> T {
+            defer { index += 1 }
+            return try cells[index].decode(T.self)
+        }
+        var totals = UsageTotals()
+        if grouping.contains(.token) { totals.tokenID = try next(String.self) }
+        if grouping.contains(.subject) { totals.subject = try next(String.self) }
+        if grouping.contains(.model) { totals.model = try next(String.self) }
+        if grouping.contains(.day) { totals.day = UsageHour.day(of: try next(Int64.self) * UsageHour.secondsPerDay) }
+        totals.requests = try next(Int64.self)
+        totals.promptTokens = try next(Int64.self)
+        totals.completionTokens = try next(Int64.self)
+        totals.cachedTokens = try next(Int64.self)
+        totals.spendNanoUSD = NanoUSD(try next(Int64.self))
+        return totals
+    }
+}
