@@ -111,7 +111,9 @@ import TokenProtocol
 
             let check = try stack.launch(
                 "openai-sdk-check", executableURL: python, arguments: [script.path],
-                environment: ["LJQ_GATEWAY_BASE_URL": gateway.baseURL + "/v1", "LJQ_TOKEN": token, "PYTHONUNBUFFERED": "1"])
+                environment: [
+                    "LJQ_GATEWAY_BASE_URL": gateway.baseURL + "/v1", "LJQ_TOKEN": token, "PYTHONUNBUFFERED": "1", "LJQ_EXPECT_USAGE": "1",
+                ])
             let status = await check.waitForExit(timeout: .seconds(90))
             #expect(status == 0, stack.logs("the SDK check failed or timed out"))
             #expect(check.stdout.contains("SDK OK"), stack.logs)

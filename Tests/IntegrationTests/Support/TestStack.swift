@@ -228,13 +228,17 @@ struct ProviderEntry: Sendable {
     var port: Int
     var models: [String] = ["mock-echo"]
     var timeout = "30s"
+    /// This provider's prices by model (`input_per_mtok`, ...), as the providers file takes them.
+    var prices: [String: [String: String]]? = nil
 
     static func file(_ entries: [ProviderEntry]) throws -> Data {
-        let providers = entries.map {
-            [
-                "name": $0.name, "type": "openai", "base_url": "http://127.0.0.1:\($0.port)", "api_key": "sk-integration-test",
-                "models": $0.models, "timeout": $0.timeout,
-            ] as [String: Any]
+        let providers = entries.map { entry -> [String: Any] in
+            var provider: [String: Any] = [
+                "name": entry.name, "type": "openai", "base_url": "http://127.0.0.1:\(entry.port)", "api_key": "sk-integration-test",
+                "models": entry.models, "timeout": entry.timeout,
+            ]
+            if let prices = entry.prices { provider["prices"] = prices }
+            return provider
         }
         return try JSONSerialization.data(withJSONObject: ["providers": providers], options: [.prettyPrinted])
     }
@@ -260,6 +264,12 @@ struct TokenRuntime: Sendable {
     }
 
     /// `POST /v1/tokens` with the admin key.
+    /// The runtime's admin `GET /v1/usage` for one token (all of its usage, one row).
+    func usage(tokenID: String) async throws -> [String: Any] {
+        let answer = try await HTTP.send(.GET, baseURL + "/v1/usage?token_id=\(tokenID)", headers: admin, timeout: .seconds(15), client: client)
+        return (answer.json["data"] as? [[String: Any]])?.first ?? [:]
+    }
+
     func issue(subject: String = "integration", ttlSeconds: Int? = nil, models: [String]? = nil) async throws -> IssuedToken {
         var body: [String: Any] = ["subject": subject]
         if let ttlSeconds { body["ttl_seconds"] = ttlSeconds }
