@@ -128,6 +128,17 @@ let package = Package(
             ],
             path: "bench/Sources/TokenCacheBenchmark"
         ),
+        // Test doubles and helpers shared by the test targets (and depended on by nothing else).
+        .target(
+            name: "TestSupport",
+            dependencies: [
+                "ServiceSupport",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Tests/TestSupport"
+        ),
         .testTarget(
             name: "TokenProtocolTests",
             dependencies: ["TokenProtocol", "ServiceSupport"],
@@ -138,6 +149,7 @@ let package = Package(
             dependencies: [
                 "TokenRuntime",
                 "ServiceSupport",
+                "TestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
             ],
@@ -150,6 +162,7 @@ let package = Package(
                 "GatewayInProcessRuntime",
                 "TokenRuntime",
                 "ServiceSupport",
+                "TestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             path: "Tests/GatewayTests"
