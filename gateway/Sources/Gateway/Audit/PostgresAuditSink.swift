@@ -104,11 +104,12 @@ public final class PostgresAuditSink: AuditSink, Service {
         state.withLock { $0.running && !$0.failing && $0.queue.count < $0.queue.capacity }
     }
 
-    /// Records waiting to be written.
-    public var queuedCount: Int { state.withLock { $0.queue.count } }
+    /// Records waiting to be written (for tests).
+    var queuedCount: Int { state.withLock { $0.queue.count } }
 
-    /// Records refused because the queue was full.
-    public var droppedCount: UInt64 { state.withLock { $0.queue.dropped } }
+    /// Records refused because the queue was full (for tests; the `gateway_audit_dropped_total{reason="queue_full"}`
+    /// counter is what operators see).
+    var droppedCount: UInt64 { state.withLock { $0.queue.dropped } }
 
     /// Creates or upgrades `audit_records`; idempotent, safe from several gateways at once.
     public func migrate(timeout: Duration = .seconds(10)) async throws {
@@ -119,8 +120,8 @@ public final class PostgresAuditSink: AuditSink, Service {
     }
 
     /// Records whose request id starts with `requestIDPrefix`, in the order each sink recorded
-    /// them. Times come back with microsecond precision (what `timestamptz` keeps).
-    public func fetchRecords(requestIDPrefix: String, timeout: Duration = .seconds(5)) async throws -> [AuditRecord] {
+    /// them. Times come back with microsecond precision (what `timestamptz` keeps). For tests.
+    func fetchRecords(requestIDPrefix: String, timeout: Duration = .seconds(5)) async throws -> [AuditRecord] {
         try await Deadline.run(within: timeout) { [client, sql] in
             var records: [AuditRecord] = []
             for try await row in try await client.query(sql.select(requestIDPrefix: requestIDPrefix)) {
