@@ -118,16 +118,6 @@ let package = Package(
             ],
             path: "gateway/Sources/GatewayServer"
         ),
-        .executableTarget(
-            name: "TokenCacheBenchmark",
-            dependencies: [
-                "Gateway", "TokenProtocol", "TokenRuntime", "ServiceSupport",
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "Metrics", package: "swift-metrics"),
-                .product(name: "Prometheus", package: "swift-prometheus"),
-            ],
-            path: "bench/Sources/TokenCacheBenchmark"
-        ),
         // Test doubles and helpers shared by the test targets (and depended on by nothing else).
         .target(
             name: "TestSupport",
