@@ -96,7 +96,7 @@ import Testing
         #expect(leastToMostRecent(table) == ["a", "c", "d"])
         #expect(table.set("e", 4) == "a")
         // Removing the least and the most recent entries relinks both ends.
-        #expect(table.remove("c") == 1)
+        #expect(table.remove("c") == 2)
         #expect(table.remove("e") == 4)
         #expect(leastToMostRecent(table) == ["d"])
         #expect(table.remove("d") == 3)
