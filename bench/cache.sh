@@ -37,11 +37,12 @@ run() {  # $1: cpu list for taskset ("" = unpinned), then benchmark options
 }
 
 log "building and running $pkg (release)"
-memory=$(run "" --filter '^\(c\)')
-timed=$(run "" --skip '^\((c|d)\)')
-one=$(run 0 --filter '^\(d\)')
+# --filter/--skip are regular expressions on the names (plain words: parentheses did not match).
+memory=$(run "" --filter 'memory')
+timed=$(run "" --skip 'memory|tasks')
+one=$(run 0 --filter 'tasks')
 if [ "$cores" -ge 2 ]; then
-    two=$(run 0,1 --filter '^\(d\)')
+    two=$(run 0,1 --filter 'tasks')
 else
     two=""
     log "only $cores core: no 2-core run"
@@ -58,7 +59,7 @@ echo "#### (a) hits, (b) verify, helpers"
 echo
 echo "$timed"
 echo
-echo "#### (c) memory (its own process; \`Memory leaked\` = bytes the cache holds, malloc overhead excluded)"
+echo "#### (c) memory (its own process; \`Malloc / free Δ (bytes)\` = bytes the cache holds, malloc overhead excluded)"
 echo
 echo "$memory"
 echo
