@@ -37,12 +37,12 @@ run() {  # $1: cpu list for taskset ("" = unpinned), then benchmark options
 }
 
 log "building and running $pkg (release)"
-# --filter/--skip are regular expressions on the names (plain words: parentheses did not match).
-memory=$(run "" --filter 'memory')
-timed=$(run "" --skip 'memory|tasks')
-one=$(run 0 --filter 'tasks')
+# --filter/--skip are regular expressions that must match a whole name.
+memory=$(run "" --filter '.*memory.*')
+timed=$(run "" --skip '.*(memory|tasks).*')
+one=$(run 0 --filter '.*tasks.*')
 if [ "$cores" -ge 2 ]; then
-    two=$(run 0,1 --filter 'tasks')
+    two=$(run 0,1 --filter '.*tasks.*')
 else
     two=""
     log "only $cores core: no 2-core run"
