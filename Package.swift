@@ -118,15 +118,16 @@ let package = Package(
             ],
             path: "gateway/Sources/GatewayServer"
         ),
-        .executableTarget(
-            name: "TokenCacheBenchmark",
+        // Test doubles and helpers shared by the test targets (and depended on by nothing else).
+        .target(
+            name: "TestSupport",
             dependencies: [
-                "Gateway", "TokenProtocol", "TokenRuntime", "ServiceSupport",
+                "ServiceSupport",
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "Metrics", package: "swift-metrics"),
-                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
-            path: "bench/Sources/TokenCacheBenchmark"
+            path: "Tests/TestSupport"
         ),
         .testTarget(
             name: "TokenProtocolTests",
@@ -142,6 +143,7 @@ let package = Package(
             dependencies: [
                 "TokenRuntime",
                 "ServiceSupport",
+                "TestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
             ],
@@ -154,6 +156,7 @@ let package = Package(
                 "GatewayInProcessRuntime",
                 "TokenRuntime",
                 "ServiceSupport",
+                "TestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             path: "Tests/GatewayTests"

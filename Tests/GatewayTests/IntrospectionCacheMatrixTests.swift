@@ -1,5 +1,6 @@
 import Logging
 import Metrics
+import TestSupport
 import Testing
 import ServiceSupport
 import TokenProtocol

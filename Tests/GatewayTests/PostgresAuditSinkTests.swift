@@ -4,6 +4,7 @@ import Metrics
 import PostgresNIO
 import Prometheus
 import ServiceLifecycle
+import TestSupport
 import Testing
 import ServiceSupport
 import TokenRuntime

@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Hummingbird
 import HummingbirdTesting
 import Logging
+import TestSupport
 import Testing
 import ServiceSupport
 import TokenProtocol

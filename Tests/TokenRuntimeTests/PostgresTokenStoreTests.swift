@@ -3,6 +3,7 @@ import Hummingbird
 import HummingbirdTesting
 import Logging
 import PostgresNIO
+import TestSupport
 import Testing
 import ServiceSupport
 import TokenProtocol

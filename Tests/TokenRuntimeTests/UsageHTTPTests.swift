@@ -3,6 +3,7 @@ import Hummingbird
 import HummingbirdTesting
 import Testing
 import ServiceSupport
+import TestSupport
 import TokenProtocol
 @testable import TokenRuntime
 

@@ -1,6 +1,7 @@
 import Logging
 import PostgresNIO
 import ServiceLifecycle
+import TestSupport
 import Testing
 import ServiceSupport
 import TokenProtocol

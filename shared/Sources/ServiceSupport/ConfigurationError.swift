@@ -22,9 +22,4 @@ public struct ConfigurationErrors: Error, Sendable, CustomStringConvertible {
     public var description: String {
         "invalid configuration:\n" + errors.map { "  - \($0)" }.joined(separator: "\n")
     }
-
-    /// True when some error names `variable`.
-    public func mentions(_ variable: String) -> Bool {
-        errors.contains { $0.variable == variable || $0.message.contains(variable) }
-    }
 }

@@ -92,17 +92,6 @@ public struct LRUTable<Key: Hashable, Value> {
         return total
     }
 
-    /// Keys from most to least recently used (for tests and diagnostics).
-    public var keysByRecency: [Key] {
-        var out: [Key] = []
-        var slot = head
-        while slot >= 0 {
-            out.append(keys[Int(slot)]!)
-            slot = links[Int(slot)].next
-        }
-        return out
-    }
-
     @inlinable mutating func moveToFront(_ slot: Int32) {
         guard slot != head else { return }
         unlink(slot)

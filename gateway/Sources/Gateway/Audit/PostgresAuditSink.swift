@@ -103,9 +103,12 @@ public final class PostgresAuditSink: AuditSink, Service {
 
     public func isHealthy() async -> Bool { delivery.isHealthy }
 
-    public var queuedCount: Int { delivery.queuedCount }
+    /// Records waiting to be written (for tests).
+    var queuedCount: Int { delivery.queuedCount }
 
-    public var droppedCount: UInt64 { delivery.droppedCount }
+    /// Records refused because the queue was full (for tests; the `gateway_audit_dropped_total{reason="queue_full"}`
+    /// counter is what operators see).
+    var droppedCount: UInt64 { delivery.droppedCount }
 
     public func run() async throws { await delivery.run() }
 
@@ -115,8 +118,8 @@ public final class PostgresAuditSink: AuditSink, Service {
     }
 
     /// Records whose request id starts with `requestIDPrefix`, in the order each sink recorded
-    /// them. Times come back with microsecond precision (what `timestamptz` keeps).
-    public func fetchRecords(requestIDPrefix: String, timeout: Duration = .seconds(5)) async throws -> [AuditRecord] {
+    /// them. Times come back with microsecond precision (what `timestamptz` keeps). For tests.
+    func fetchRecords(requestIDPrefix: String, timeout: Duration = .seconds(5)) async throws -> [AuditRecord] {
         try await Deadline.run(within: timeout) { [client, sql] in
             var records: [AuditRecord] = []
             for try await row in try await client.query(sql.select(requestIDPrefix: requestIDPrefix)) {
