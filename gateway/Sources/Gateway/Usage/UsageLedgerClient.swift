@@ -39,7 +39,7 @@ public struct RemoteUsageLedger: UsageLedgerClient {
         var request = HTTPClientRequest(url: url)
         request.method = .POST
         request.headers.add(name: "Content-Type", value: "application/json")
-        request.body = .bytes(ByteBuffer(bytes: try JSONEncoder().encode(report)))
+        request.body = .bytes(UsageReportJSON.encode(report))
         return try await send(request, as: UsageReportReceipt.self)
     }
 

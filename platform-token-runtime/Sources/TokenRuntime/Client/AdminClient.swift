@@ -13,7 +13,7 @@ public struct AdminClient: Sendable {
     let timeout: TimeAmount
 
     public init(baseURL: String, adminKey: String, httpClient: HTTPClient = .shared, timeout: TimeAmount = .seconds(10)) {
-        self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
+        self.baseURL = ServiceURL.join(baseURL, "")
         self.adminKey = adminKey
         self.httpClient = httpClient
         self.timeout = timeout
