@@ -25,10 +25,7 @@ public struct InProcessTokenRuntime: DevTokenRuntime, UsageLedgerClient {
     }
 
     public func totals(tokenID: String, groupBy: [String]) async throws -> [UsageTotals] {
-        var grouping: UsageGrouping = []
-        for name in groupBy {
-            if let key = UsageGrouping.names.first(where: { $0.name == name })?.key { grouping.insert(key) }
-        }
+        let grouping = UsageGrouping(parsing: groupBy.joined(separator: ",")) ?? []
         return try await ledger.query(UsageFilter(tokenID: tokenID), groupBy: grouping)
     }
 

@@ -104,6 +104,15 @@ public struct UsageTotals: Codable, Sendable, Equatable {
         self.spendNanoUSD = spendNanoUSD
     }
 
+    /// Adds another row's figures (its keys are ignored).
+    public mutating func add(_ other: UsageTotals) {
+        requests += other.requests
+        promptTokens += other.promptTokens
+        completionTokens += other.completionTokens
+        cachedTokens += other.cachedTokens
+        spendNanoUSD += other.spendNanoUSD
+    }
+
     /// Adds one record's figures.
     public mutating func add(_ record: UsageRecord) {
         requests += 1

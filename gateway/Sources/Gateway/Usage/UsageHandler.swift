@@ -49,19 +49,9 @@ struct UsageHandler: Sendable {
                 code: "usage_unavailable")
         }
         var totals = UsageTotals()
-        for row in byModel {
-            totals.requests += row.requests
-            totals.promptTokens += row.promptTokens
-            totals.completionTokens += row.completionTokens
-            totals.cachedTokens += row.cachedTokens
-            totals.spendNanoUSD += row.spendNanoUSD
-        }
-        let models = byModel.map { row in
-            UsageTotals(
-                model: row.model, requests: row.requests, promptTokens: row.promptTokens, completionTokens: row.completionTokens,
-                cachedTokens: row.cachedTokens, spendNanoUSD: row.spendNanoUSD)
-        }
-        .sorted { ($0.model ?? "") < ($1.model ?? "") }
+        for row in byModel { totals.add(row) }
+        // Grouped by model only: the rows carry no other keys.
+        let models = byModel.sorted { ($0.model ?? "") < ($1.model ?? "") }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         let body = try encoder.encode(Answer(tokenID: claims.jti, subject: claims.subject, totals: totals, byModel: models))

@@ -55,7 +55,7 @@ public final class InMemoryUsageLedger: UsageLedger {
                 model: grouping.contains(.model) ? key.model : nil,
                 day: grouping.contains(.day) ? UsageHour.day(of: key.hour) : nil)
             groups[group, default: UsageTotals(tokenID: group.tokenID, subject: group.subject, model: group.model, day: group.day)]
-                .merge(totals)
+                .add(totals)
         }
         if grouping.isEmpty { return [groups.values.first ?? UsageTotals()] }
         return groups.values.sorted(by: UsageTotals.groupOrder)
@@ -63,15 +63,6 @@ public final class InMemoryUsageLedger: UsageLedger {
 }
 
 extension UsageTotals {
-    /// Adds another row's figures (its keys are ignored).
-    mutating func merge(_ other: UsageTotals) {
-        requests += other.requests
-        promptTokens += other.promptTokens
-        completionTokens += other.completionTokens
-        cachedTokens += other.cachedTokens
-        spendNanoUSD += other.spendNanoUSD
-    }
-
     /// By token, subject, model, then day; text in byte order (PostgreSQL's `COLLATE "C"`).
     static func groupOrder(_ left: UsageTotals, _ right: UsageTotals) -> Bool {
         for (a, b) in [(left.tokenID, right.tokenID), (left.subject, right.subject), (left.model, right.model), (left.day, right.day)] {
