@@ -42,6 +42,11 @@ struct ProxyHandler: Sendable {
         var requestBytes = 0
         /// The stream was asked for its usage by the gateway, not the client (``StreamUsage``).
         var usageInjected = false
+        /// The serving provider's price for the model (accounting on); the usage of a whole answer;
+        /// whether the answer is a stream. Written to the trail with the rest.
+        var price: ModelPrice?
+        var usage: Usage?
+        var streaming = false
 
         var started: ContinuousClock.Instant { trail.started }
 
@@ -52,7 +57,7 @@ struct ProxyHandler: Sendable {
         }
 
         func write() {
-            trail.update { record in
+            trail.update(price: price, usage: usage, streaming: streaming) { record in
                 record.model = model
                 record.provider = provider
                 record.attempts = attempts
@@ -115,13 +120,14 @@ struct ProxyHandler: Sendable {
                     // The answer keeps its connection lease (pool accounting, the per-host slot)
                     // until its last byte was relayed: `stream` holds `upstream` to the end.
                     succeeded(provider, since: attemptStart, exchange: &exchange)
-                    if usageAccounting { exchange.trail.charge(at: provider.price(for: probe.model)) }
+                    if usageAccounting { exchange.price = provider.price(for: probe.model) }
+                    exchange.streaming = true
                     return stream(upstream, provider: provider, exchange: exchange)
                 }
                 let bytes = try await upstream.body.collect(upTo: Self.maxUpstreamBody)
                 succeeded(provider, status: upstream.status, since: attemptStart, exchange: &exchange)
-                if usageAccounting { exchange.trail.charge(at: provider.price(for: probe.model)) }
-                return complete(upstream, body: bytes, exchange: exchange)
+                if usageAccounting { exchange.price = provider.price(for: probe.model) }
+                return complete(upstream, body: bytes, exchange: &exchange)
             } catch let error as OpenAIError {
                 // The gateway's own answer about this call (not the provider's): no fallback.
                 throw error
@@ -237,14 +243,14 @@ struct ProxyHandler: Sendable {
     /// head and body in one batched write (one syscall and one wake-up of the client instead of
     /// two). The audit record is written as the answer is handed to the connection: a client
     /// leaving after that point cannot be told apart from one that read it, unlike a stream (499).
-    private func complete(_ upstream: UpstreamResponse, body: ByteBuffer, exchange: Exchange) -> Response {
+    private func complete(_ upstream: UpstreamResponse, body: ByteBuffer, exchange: inout Exchange) -> Response {
         let status = upstream.status
         let headers = Self.clientHeaders(upstream.headers, status: status)
         metrics.overhead.recordNanoseconds((ContinuousClock.now - exchange.started - exchange.upstreamWait).nanoseconds)
         if (200..<300).contains(status) {
-            exchange.trail.record(
-                usage: UsageExtractor.extract(body.readableBytesView)
-                    ?? UsageEstimate.answer(requestBytes: exchange.requestBytes, answerBytes: body.readableBytes))
+            exchange.usage =
+                UsageExtractor.extract(body.readableBytesView)
+                ?? UsageEstimate.answer(requestBytes: exchange.requestBytes, answerBytes: body.readableBytes)
         }
         return Response(status: .init(code: status), headers: headers, body: .init(byteBuffer: body))
     }
@@ -277,13 +283,11 @@ struct ProxyHandler: Sendable {
         let status = upstream.status
         metrics.overhead.recordNanoseconds((ContinuousClock.now - exchange.started - exchange.upstreamWait).nanoseconds)
         let trail = exchange.trail
-        trail.streams()
         let requestBytes = exchange.requestBytes
         /// The stream's end: its usage (the usage chunk, else an estimate), and the record written.
         @Sendable func finish(status: Int, tail: StreamTail, filter: StreamUsageFilter?, chunks: Int) {
             let reported = filter.map { $0.usageEvent.flatMap(UsageExtractor.extract) } ?? UsageExtractor.extract(tail.bytes)
-            trail.record(usage: reported ?? UsageEstimate.stream(requestBytes: requestBytes, relayedChunks: chunks))
-            trail.finish(status: status)
+            trail.finish(status: status, usage: reported ?? UsageEstimate.stream(requestBytes: requestBytes, relayedChunks: chunks))
         }
         let injected = exchange.usageInjected
         let body = ResponseBody { [self] writer in

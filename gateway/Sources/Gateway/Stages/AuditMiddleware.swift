@@ -25,7 +25,7 @@ struct AuditMiddleware: RouterMiddleware {
             trail.finish(status: Int(failure.status.code))
             throw failure
         }
-        if !trail.isStreaming { trail.finish(status: Int(response.status.code)) }
+        trail.finish(status: Int(response.status.code), unlessStreaming: true)
         return response
     }
 }

@@ -32,19 +32,19 @@ final class AuditTrail: Sendable {
     /// The record as it stands.
     var record: AuditRecord { state.withLock { $0.record } }
 
-    func update(_ change: (inout AuditRecord) -> Void) {
-        state.withLock { change(&$0.record) }
-    }
-
-    /// The usage the answer reported (its whole body, or what a stream relayed of it), or the
-    /// gateway's estimate (``Usage/estimated``).
-    func record(usage: Usage?) {
-        state.withLock { $0.usage = usage }
-    }
-
-    /// The price the serving provider charges for the model; nil leaves the request unpriced.
-    func charge(at price: ModelPrice?) {
-        state.withLock { $0.price = price }
+    /// Changes the record; in the same lock, `price` (what the serving provider charges for the
+    /// model; nil leaves the request unpriced), `usage` (what a whole answer reported, or the
+    /// gateway's estimate) and `streaming` (the answer is a stream: the stream calls
+    /// ``finish(status:usage:unlessStreaming:)`` when it ends, not the middleware) when given.
+    func update(
+        price: ModelPrice? = nil, usage: Usage? = nil, streaming: Bool = false, _ change: (inout AuditRecord) -> Void
+    ) {
+        state.withLock { state in
+            change(&state.record)
+            if let price { state.price = price }
+            if let usage { state.usage = usage }
+            if streaming { state.streaming = true }
+        }
     }
 
     /// Runs `settle` with the final record just before it is written.
@@ -52,18 +52,13 @@ final class AuditTrail: Sendable {
         state.withLock { $0.settlements.append(settle) }
     }
 
-    /// The answer is a stream: the stream calls ``finish(status:)`` when it ends, not the middleware.
-    func streams() {
-        state.withLock { $0.streaming = true }
-    }
-
-    var isStreaming: Bool { state.withLock { $0.streaming } }
-
-    /// Settles and writes the record with its final status; only the first call writes.
-    func finish(status: Int) {
+    /// Settles and writes the record with its final status (and a stream's usage); only the first
+    /// call writes. `unlessStreaming`: the middleware's call, which leaves a stream's record to the stream.
+    func finish(status: Int, usage: Usage? = nil, unlessStreaming: Bool = false) {
         let latencyMs = (ContinuousClock.now - started).inSeconds * 1000
         let finished: (AuditRecord, [@Sendable (AuditRecord) -> Void])? = state.withLock { state in
-            guard !state.written else { return nil }
+            guard !state.written, !(unlessStreaming && state.streaming) else { return nil }
+            if let usage { state.usage = usage }
             state.written = true
             state.record.status = status
             state.record.latencyMs = latencyMs
