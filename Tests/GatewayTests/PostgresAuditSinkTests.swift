@@ -22,7 +22,8 @@ struct PostgresAuditSinkTests {
     ) async throws {
         let url = try url ?? AuditTestDatabase.url()
         let schema = AuditTestDatabase.uniqueSchema(label)
-        var configuration = PostgresAuditSink.Configuration(schema: schema, writeTimeout: .seconds(1), retryMaximum: .milliseconds(500))
+        var configuration = PostgresAuditSink.Configuration(
+            schema: schema, delivery: .init(writeTimeout: .seconds(1), retryMaximum: .milliseconds(500)))
         configure(&configuration)
         let registry = PrometheusCollectorRegistry()
         let client = try AuditTestDatabase.client(url)
@@ -168,8 +169,8 @@ struct PostgresAuditSinkTests {
         let sink = try PostgresAuditSink(
             client: client,
             configuration: .init(
-                schema: AuditTestDatabase.uniqueSchema("grace"), writeTimeout: .milliseconds(300), retryMaximum: .milliseconds(200),
-                shutdownGracePeriod: .seconds(1)),
+                schema: AuditTestDatabase.uniqueSchema("grace"),
+                delivery: .init(writeTimeout: .milliseconds(300), retryMaximum: .milliseconds(200), shutdownGracePeriod: .seconds(1))),
             metricsFactory: PrometheusMetricsFactory(registry: registry), logger: AuditTestDatabase.logger("grace", level: .critical))
         for index in 0..<7 { sink.record(Self.record(index, prefix: "grace")) }
         let start = ContinuousClock.now

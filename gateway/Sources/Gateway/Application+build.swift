@@ -170,7 +170,7 @@ public struct GatewayApplication: Sendable {
         let client = PostgresClient(configuration: url.clientConfiguration(connectTimeout: .seconds(2)), backgroundLogger: logger)
         let sink = try PostgresAuditSink(
             client: client,
-            configuration: .init(capacity: configuration.auditQueueCapacity, shutdownGracePeriod: configuration.shutdownGrace),
+            configuration: .init(delivery: .init(capacity: configuration.auditQueueCapacity, shutdownGracePeriod: configuration.shutdownGrace)),
             metricsFactory: metrics.factory, logger: logger)
         // Shut down in reverse order: the sink flushes before its client closes.
         services.append(client)

@@ -27,35 +27,23 @@ import ServiceSupport
 ///   `shutdownGracePeriod` has passed; what is left is logged and counted
 ///   (`reason="shutdown"`). On cancellation it stops at once.
 public final class PostgresAuditSink: AuditSink, Service {
+    /// The table's schema and the delivery (``BatchDelivery``: capacity, batch size 1 to 4,000
+    /// records a INSERT (19 bound values each; PostgreSQL allows 65,535), flush interval, write
+    /// deadline, retry backoff, shutdown grace); `configuration.capacity` and the like read through.
+    @dynamicMemberLookup
     public struct Configuration: Sendable {
         /// Schema holding `audit_records` (created if missing).
         public var schema: String
-        public var capacity: Int
-        /// Records per INSERT, 1 to 4,000 (15 bound values each; PostgreSQL allows 65,535).
-        public var batchSize: Int
-        /// A partial batch is written this long after the previous write.
-        public var flushInterval: Duration
-        /// Deadline of one batch write.
-        public var writeTimeout: Duration
-        public var retryInitial: Duration
-        public var retryMaximum: Duration
-        /// How long graceful shutdown may spend writing what is queued.
-        public var shutdownGracePeriod: Duration
+        public var delivery: BatchDelivery<AuditRecord>.Configuration
 
-        public init(
-            schema: String = "public", capacity: Int = 100_000, batchSize: Int = 500,
-            flushInterval: Duration = .milliseconds(100), writeTimeout: Duration = .seconds(5),
-            retryInitial: Duration = .milliseconds(100), retryMaximum: Duration = .seconds(5),
-            shutdownGracePeriod: Duration = .seconds(10)
-        ) {
+        public init(schema: String = "public", delivery: BatchDelivery<AuditRecord>.Configuration = .init()) {
             self.schema = schema
-            self.capacity = capacity
-            self.batchSize = batchSize
-            self.flushInterval = flushInterval
-            self.writeTimeout = writeTimeout
-            self.retryInitial = retryInitial
-            self.retryMaximum = retryMaximum
-            self.shutdownGracePeriod = shutdownGracePeriod
+            self.delivery = delivery
+        }
+
+        public subscript<Value>(dynamicMember keyPath: WritableKeyPath<BatchDelivery<AuditRecord>.Configuration, Value>) -> Value {
+            get { delivery[keyPath: keyPath] }
+            set { delivery[keyPath: keyPath] = newValue }
         }
     }
 
@@ -85,10 +73,7 @@ public final class PostgresAuditSink: AuditSink, Service {
         let writeTimeout = configuration.writeTimeout
         delivery = BatchDelivery(
             "audit",
-            configuration: .init(
-                capacity: configuration.capacity, batchSize: configuration.batchSize, flushInterval: configuration.flushInterval,
-                writeTimeout: configuration.writeTimeout, retryInitial: configuration.retryInitial,
-                retryMaximum: configuration.retryMaximum, shutdownGracePeriod: configuration.shutdownGracePeriod),
+            configuration: configuration.delivery,
             metrics: .init(prefix: "gateway_audit", factory: metricsFactory), logger: logger
         ) { batch in
             // One batch in one statement, migrating first if startup could not.
