@@ -26,11 +26,17 @@ public struct UsageRecord: Codable, Sendable, Equatable {
     /// True when the answer ended before its usage arrived and the figures are the gateway's
     /// conservative estimate.
     public var estimated: Bool
+    /// The gateway process whose quota lease (``QuotaLeaseRequest/holder``) paid for the request,
+    /// when the token has a budget: the ledger moves `costNanoUSD` from that lease to the
+    /// period's spend when it records the request (once, like everything it records).
+    public var leaseHolder: String?
 
     public init(
         id: String, tokenID: String, subject: String, model: String, provider: String, time: Int64, promptTokens: Int64,
-        completionTokens: Int64, cachedTokens: Int64, costNanoUSD: NanoUSD, priced: Bool, estimated: Bool
+        completionTokens: Int64, cachedTokens: Int64, costNanoUSD: NanoUSD, priced: Bool, estimated: Bool,
+        leaseHolder: String? = nil
     ) {
+        self.leaseHolder = leaseHolder
         self.id = id
         self.tokenID = tokenID
         self.subject = subject
@@ -54,6 +60,7 @@ public struct UsageRecord: Codable, Sendable, Equatable {
         case cachedTokens = "cached_tokens"
         case costNanoUSD = "cost_nano_usd"
         case priced, estimated
+        case leaseHolder = "lease_holder"
     }
 }
 

@@ -21,6 +21,10 @@ enum UsageReportJSON {
             buffer.writeString(String(record.costNanoUSD.value))
             buffer.writeStaticString(record.estimated ? #","estimated":true,"id":"# : #","estimated":false,"id":"#)
             buffer.writeJSONString(record.id)
+            if let holder = record.leaseHolder {
+                buffer.writeStaticString(#","lease_holder":"#)
+                buffer.writeJSONString(holder)
+            }
             buffer.writeStaticString(#","model":"#)
             buffer.writeJSONString(record.model)
             buffer.writeStaticString(record.priced ? #","priced":true,"prompt_tokens":"# : #","priced":false,"prompt_tokens":"#)

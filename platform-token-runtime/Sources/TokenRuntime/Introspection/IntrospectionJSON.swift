@@ -57,6 +57,11 @@ public enum IntrospectionJSON {
             buffer.writeInteger(UInt8(ascii: "]"))
         }
 
+        mutating func member(_ key: StaticString, number: String) {
+            writeKey(key)
+            buffer.writeString(number)
+        }
+
         private mutating func writeKey(_ key: StaticString) {
             buffer.writeStaticString(",\"")
             buffer.writeStaticString(key)
