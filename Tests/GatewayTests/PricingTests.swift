@@ -8,7 +8,7 @@ import TokenProtocol
 @Suite struct PricingTests {
     static let mini = ModelPrice(
         inputPerMTok: NanoUSD(decimalUSD: "0.15")!, cachedInputPerMTok: NanoUSD(decimalUSD: "0.075")!,
-        outputPerMTok: NanoUSD(decimalUSD: "0.60")!)
+        outputPerMTok: NanoUSD(decimalUSD: "0.60")!, maxOutputTokens: 16_384)
 
     @Test func aRequestCostsItsTokensAtTheirPricesToTheNanoDollar() {
         // 1,000 prompt tokens of which 400 cached, 250 completion tokens at gpt-4o-mini's prices:
@@ -57,6 +57,11 @@ import TokenProtocol
         #expect(throws: PriceTable.Invalid.self) { try PriceTable.parse(Data(#"{"version":"t","models":{"a":{"output_per_mtok":"1"}}}"#.utf8)) }
         #expect(throws: PriceTable.Invalid.self) { try PriceTable.parse(Data(#"{"version":"t","models":{"a":{"input_per_mtok":"-1"}}}"#.utf8)) }
         #expect(throws: PriceTable.Invalid.self) { try PriceTable.parse(Data(#"{"models":{}}"#.utf8)) }
+        #expect(throws: PriceTable.Invalid.self) {
+            try PriceTable.parse(Data(#"{"version":"t","models":{"a":{"input_per_mtok":"1","max_output_tokens":0}}}"#.utf8))
+        }
+        let capped = try PriceTable.parse(Data(#"{"version":"t","models":{"a":{"input_per_mtok":"1","max_output_tokens":8192}}}"#.utf8))
+        #expect(capped.models["a"]?.maxOutputTokens == 8_192)
     }
 
     @Test func aProviderPricesItsModelsByItsOwnPricesFirst() throws {

@@ -24,6 +24,9 @@ public struct GatewayApplication: Sendable {
     /// or in dev mode without an in-process ledger).
     public let ledger: (any UsageLedgerClient)?
     let usageReporter: UsageReporter?
+    /// This gateway's leases of token budgets and requests-per-minute windows (nil when the token
+    /// runtime offers no quota authority).
+    public let quota: QuotaLeases?
     /// The revocation stream follower (remote mode with GATEWAY_REVOCATION_STREAM=on).
     public let revocations: RevocationSubscriber?
     /// Failed authentications per client address (nil with GATEWAY_AUTH_FAILURE_LIMIT=0).
@@ -54,9 +57,14 @@ public struct GatewayApplication: Sendable {
         var generatedDevToken: String?
         var services: [any Service] = []
         var revocations: RevocationSubscriber?
+        var quota: QuotaLeases?
         switch configuration.mode {
         case .remoteIntrospection:
             let httpClient = runtimeClient(configuration.http, tls: configuration.tokenRuntimeTLS)
+            quota = QuotaLeases(
+                authority: RemoteQuotaAuthority(
+                    baseURL: configuration.tokenRuntimeURL, secret: configuration.tokenRuntimeSecret, httpClient: httpClient),
+                clock: clock, logger: logger, metricsFactory: metrics.factory)
             let introspectionCache = IntrospectionCache(config: configuration.tokenCache, clock: clock)
             verifier = RemoteTokenRuntime(
                 client: HTTPIntrospectionClient(
@@ -73,7 +81,7 @@ public struct GatewayApplication: Sendable {
                 let streamClient = runtimeClient(streamTimeouts, tls: configuration.tokenRuntimeTLS)
                 let subscriber = RevocationSubscriber(
                     baseURL: configuration.tokenRuntimeURL, secret: configuration.tokenRuntimeSecret, httpClient: streamClient,
-                    cache: introspectionCache, metrics: metrics, logger: logger)
+                    cache: introspectionCache, metrics: metrics, logger: logger, quota: quota)
                 revocations = subscriber
                 // Shut down in reverse order: the subscriber stops before its client closes.
                 services.append(ShutdownHook { try? await streamClient.shutdown() })
@@ -83,7 +91,11 @@ public struct GatewayApplication: Sendable {
             guard let devRuntime else { throw DevTokenRuntimeMissing() }
             generatedDevToken = try await devRuntime.registerDevTokens(configuration.devTokens)
             verifier = devRuntime
+            if let authority = devRuntime as? any QuotaAuthority {
+                quota = QuotaLeases(authority: authority, clock: clock, logger: logger, metricsFactory: metrics.factory)
+            }
         }
+        if let quota { services.append(PeriodicTask(every: .seconds(1)) { Task { await quota.maintain() } }) }
         // audit sink
         let auditSink: any AuditSink
         if let audit {
@@ -147,7 +159,7 @@ public struct GatewayApplication: Sendable {
         return GatewayApplication(
             configuration: configuration, metrics: metrics, verifier: verifier, cache: cache, audit: auditSink,
             registry: providers, rateLimiter: RateLimiter(clock: clock), ledger: ledger, usageReporter: usageReporter,
-            revocations: revocations,
+            quota: quota, revocations: revocations,
             authFailures: authFailures, missRate: missRate, generatedDevToken: generatedDevToken,
             runtimeHTTPClient: runtimeHTTPClient, backgroundServices: services, logger: logger)
     }
@@ -203,13 +215,14 @@ public struct GatewayApplication: Sendable {
         let limitsStage = LimitsMiddleware(
             limiter: rateLimiter,
             defaults: .init(requestsPerMinute: configuration.rateLimitRPM, tokensPerMinute: configuration.rateLimitTPM),
-            metrics: metrics)
+            metrics: metrics, quota: quota)
         let usageStage = UsageMiddleware(reporter: usageReporter, metrics: UsageMetrics(factory: metrics.factory))
         let proxy = ProxyHandler(
             registry: registry, metrics: metrics, maxBodyBytes: configuration.maxBodyBytes, clock: SystemWallClock(),
-            fallback: configuration.fallback, usageAccounting: configuration.usageAccounting, logger: logger)
+            fallback: configuration.fallback, usageAccounting: configuration.usageAccounting,
+            budget: configuration.usageAccounting ? quota.map(BudgetGate.init(leases:)) : nil, logger: logger)
         let models = ModelsHandler(registry: registry)
-        let usage = UsageHandler(ledger: ledger, logger: logger)
+        let usage = UsageHandler(ledger: ledger, quota: quota, logger: logger)
         for prefix in ["/v1", "/api/v1"] {
             let api = router.group(RouterPath(prefix)).add(middleware: auditStage).add(middleware: authStage)
             let authenticated = api.group(context: AuthenticatedRequestContext.self)

@@ -26,6 +26,8 @@ public struct AuditRecord: Sendable, Equatable, Codable {
     /// The token figures are the gateway's estimate: the answer carried no usage.
     public var usageEstimated: Bool = false
     public var clientAddress: String?
+    /// The gateway process whose budget lease paid for the request (tokens with a budget).
+    public var leaseHolder: String?
 
     public init(
         time: Double, requestID: String, tokenID: String? = nil, subject: String? = nil, route: String,

@@ -123,6 +123,14 @@ public final class IntrospectionCache: Sendable {
         state.withLock { state in _ = insert(digest, .inactive(.revoked), now: now, into: &state) }
     }
 
+    /// Drops the active entry for `digest` (its claims changed: the next request introspects again).
+    /// A revoked entry stays.
+    public func evictActive(_ digest: TokenDigest) {
+        state.withLock { state in
+            if state.active.remove(digest) != nil { state.statistics.entries = state.active.count + state.inactive.count }
+        }
+    }
+
     /// Drops every active entry (the event stream lost events); returns how many.
     @discardableResult
     public func dropActiveEntries() -> Int {

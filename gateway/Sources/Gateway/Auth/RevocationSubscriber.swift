@@ -9,7 +9,9 @@ import TokenProtocol
 
 /// Background service (remote mode, `GATEWAY_REVOCATION_STREAM=on`): follows platform-token-runtime's
 /// `GET /v1/events` and applies each revocation to the introspection cache at once, so a revoked
-/// token stops working within milliseconds instead of at the end of its active TTL.
+/// token stops working within milliseconds instead of at the end of its active TTL. An `updated`
+/// token (its policy changed) is evicted from the cache and its quota leases handed back; a `recall`
+/// hands back its unused leases (``QuotaLeases``); a `budget` alert is logged.
 ///
 /// Reconnects with capped exponential backoff and jitter, resuming with `Last-Event-ID`; a `reset`
 /// drops every cached active entry. While the stream is down nothing else changes: the cache keeps
@@ -25,12 +27,15 @@ public final class RevocationSubscriber: Service {
     let logger: Logger
     let backoffBase: Duration
     let backoffCap: Duration
+    /// The budget and rate-limit leases, told of `updated` and `recall` events (nil: none held).
+    let quota: QuotaLeases?
     private let state = Mutex<(lastEventID: String?, stream: StreamState)>((nil, .connecting))
 
     public init(
         baseURL: String, secret: String, httpClient: HTTPClient, cache: IntrospectionCache, metrics: GatewayMetrics,
-        logger: Logger, backoffBase: Duration = .milliseconds(100), backoffCap: Duration = .seconds(5)
+        logger: Logger, quota: QuotaLeases? = nil, backoffBase: Duration = .milliseconds(100), backoffCap: Duration = .seconds(5)
     ) {
+        self.quota = quota
         url = ServiceURL.join(baseURL, RuntimePath.events)
         authorization = "Bearer \(secret)"
         self.httpClient = httpClient
@@ -100,6 +105,34 @@ public final class RevocationSubscriber: Service {
             metrics.revocationEvents.increment()
             let delay = max(0, SystemWallClock().now() - revocation.revokedAt)
             metrics.revocationDelay.recordNanoseconds(Int64(delay * 1e9))
+        case RevocationStream.updated:
+            guard let data = event.data.data(using: .utf8),
+                let update = try? JSONDecoder().decode(TokenUpdatedEvent.self, from: data),
+                let digest = TokenDigest(hex: update.tokenDigest)
+            else {
+                logger.warning("ignoring a malformed update event")
+                return
+            }
+            // The next request introspects again and sees the new claims; the leases go back and
+            // refusals are forgotten, so a raised budget or limit counts at once.
+            cache.evictActive(digest)
+            if let quota { Task { await quota.release(update.jti, forget: true) } }
+        case RevocationStream.recall:
+            guard let data = event.data.data(using: .utf8), let recall = try? JSONDecoder().decode(QuotaRecallEvent.self, from: data)
+            else {
+                logger.warning("ignoring a malformed recall event")
+                return
+            }
+            if let quota { Task { await quota.release(recall.jti) } }
+        case RevocationStream.budget:
+            if let data = event.data.data(using: .utf8), let alert = try? JSONDecoder().decode(BudgetAlertEvent.self, from: data) {
+                logger.notice(
+                    "token budget threshold crossed",
+                    metadata: [
+                        "token.id": "\(alert.jti)", "threshold.percent": "\(alert.thresholdPercent)",
+                        "spent.usd": "\(alert.spentNanoUSD.decimalString)", "budget.usd": "\(alert.maxBudgetNanoUSD.decimalString)",
+                    ])
+            }
         case RevocationStream.reset:
             let dropped = cache.dropActiveEntries()
             metrics.revocationResets.increment()

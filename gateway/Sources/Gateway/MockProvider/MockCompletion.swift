@@ -22,6 +22,10 @@ public enum MockCompletion {
         var stream: Bool
         var includeUsage: Bool
         var inputs: [String]
+        /// The answer was cut at the request's `max_tokens`/`max_completion_tokens` (finish_reason `length`).
+        var truncated = false
+
+        var finishReason: String { truncated ? "length" : "stop" }
     }
 
     static func parse(_ body: ByteBuffer, endpoint: Endpoint) -> Input? {
@@ -48,9 +52,15 @@ public enum MockCompletion {
             text = all.first ?? ""
         }
         let promptTokens = max(1, all.reduce(0) { $0 + words($1) })
+        // As a real model does: never more completion tokens than the request allows.
+        var truncated = false
+        if let limit = (object["max_completion_tokens"] as? Int) ?? (object["max_tokens"] as? Int), words(text) > max(1, limit) {
+            text = text.split(whereSeparator: \.isWhitespace).prefix(max(1, limit)).joined(separator: " ")
+            truncated = true
+        }
         return Input(
             model: model, text: text, promptTokens: promptTokens, cachedTokens: min(cached, promptTokens), stream: stream,
-            includeUsage: includeUsage, inputs: all)
+            includeUsage: includeUsage, inputs: all, truncated: truncated)
     }
 
     static func content(_ value: Any?) -> String {
@@ -100,7 +110,7 @@ public enum MockCompletion {
                 "id": identifier("chatcmpl-mock-", input), "object": "chat.completion", "created": created, "model": input.model,
                 "choices": [
                     [
-                        "index": 0, "message": ["role": "assistant", "content": input.text], "finish_reason": "stop",
+                        "index": 0, "message": ["role": "assistant", "content": input.text], "finish_reason": input.finishReason,
                         "logprobs": NSNull(),
                     ] as [String: Any]
                 ],
@@ -109,7 +119,7 @@ public enum MockCompletion {
         case .completions:
             return json([
                 "id": identifier("cmpl-mock-", input), "object": "text_completion", "created": created, "model": input.model,
-                "choices": [["index": 0, "text": input.text, "finish_reason": "stop", "logprobs": NSNull()] as [String: Any]],
+                "choices": [["index": 0, "text": input.text, "finish_reason": input.finishReason, "logprobs": NSNull()] as [String: Any]],
                 "usage": usage(input, completion: completionTokens),
             ])
         case .embeddings:
@@ -163,7 +173,7 @@ public enum MockCompletion {
         var events: [ByteBuffer] = []
         if endpoint == .chatCompletions { events.append(event([choice("", role: true)])) }
         for piece in pieces { events.append(event([choice(piece)])) }
-        events.append(event([choice(endpoint == .chatCompletions ? nil : "", finish: "stop")]))
+        events.append(event([choice(endpoint == .chatCompletions ? nil : "", finish: input.finishReason)]))
         if input.includeUsage {
             events.append(event([], usage: usage(input, completion: max(1, words(input.text)), details: endpoint == .chatCompletions)))
         }

@@ -1,6 +1,7 @@
 import ServiceSupport
 import Foundation
 import Hummingbird
+import TokenProtocol
 
 /// An error in OpenAI's envelope: `{"error": {"message", "type", "param", "code"}}`, so SDKs raise
 /// the exception they would raise against OpenAI itself (401 -> AuthenticationError, and so on).
@@ -83,6 +84,36 @@ public struct OpenAIError: HTTPResponseError, Sendable {
         OpenAIError(
             .notFound, "The model '\(model)' does not exist or you do not have access to it.",
             type: "invalid_request_error", param: "model", code: "model_not_found")
+    }
+
+    /// A token with a budget asked for a model without a price: its cost could not be bounded.
+    static func unpricedModel(_ model: String) -> OpenAIError {
+        OpenAIError(
+            .forbidden,
+            "The model '\(model)' has no price, and this API key has a budget: it may use only models whose cost the gateway can count.",
+            type: "invalid_request_error", param: "model", code: "model_not_priced")
+    }
+
+    /// The token's budget cannot pay the request's worst case (OpenAI's own answer for an exhausted quota).
+    static func insufficientQuota(worstCase: NanoUSD, available: Int64, periodEnd: Int64?) -> OpenAIError {
+        var message =
+            "You exceeded your current quota: this API key's budget has $\(NanoUSD(max(0, available)).decimalString) left, "
+            + "and this request may cost up to $\(worstCase.decimalString)."
+        if let periodEnd {
+            let end = Date(timeIntervalSince1970: TimeInterval(periodEnd)).formatted(.iso8601)
+            message += " The budget renews at \(end)."
+        } else {
+            message += " Lower max_tokens, or ask for a higher max_budget_usd."
+        }
+        return OpenAIError(.tooManyRequests, message, type: "insufficient_quota", code: "insufficient_quota")
+    }
+
+    /// The budget authority cannot be asked and this gateway's lease does not cover the request.
+    static func budgetUnavailable() -> OpenAIError {
+        OpenAIError(
+            .serviceUnavailable,
+            "The budget service is unavailable and this gateway holds too little of this API key's budget; please retry shortly.",
+            type: "api_error", code: "budget_unavailable", headers: [.retryAfter: "1"])
     }
 
     static func tooLarge(_ limit: Int) -> OpenAIError {

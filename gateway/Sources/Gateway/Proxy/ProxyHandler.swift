@@ -24,6 +24,8 @@ struct ProxyHandler: Sendable {
     var fallback = FallbackPolicy()
     /// Price requests and ask streams for their usage (GATEWAY_USAGE_ACCOUNTING).
     var usageAccounting = true
+    /// Budgets (tokens with `max_budget_usd`): the worst case reserved before a request is sent.
+    var budget: BudgetGate?
     let logger: Logger
 
     static let maxUpstreamBody = 64 << 20
@@ -91,7 +93,13 @@ struct ProxyHandler: Sendable {
 
         exchange.requestBytes = body.readableBytes
         var upstreamBody = body
-        if usageAccounting, endpoint != .embeddings, let withUsage = StreamUsage.upstreamBody(body, probe: probe) {
+        if claims.policy.maxBudget != nil {
+            // Fail closed: a gateway that cannot count spend (accounting off) serves no budgeted token.
+            guard let budget else { throw OpenAIError.budgetUnavailable() }
+            upstreamBody = try await budget.reserve(
+                claims: claims, probe: probe, body: body, endpoint: endpoint, candidates: candidates, trail: exchange.trail)
+        }
+        if usageAccounting, endpoint != .embeddings, let withUsage = StreamUsage.upstreamBody(upstreamBody, probe: probe) {
             upstreamBody = withUsage
             exchange.usageInjected = true
         }

@@ -12,10 +12,16 @@ struct RequestProbe: Decodable {
     var hasStreamOptions = false
     /// `stream_options.include_usage` is `true`.
     var includeUsage = false
+    /// The client's bound on completion tokens (`max_completion_tokens`, else `max_tokens`), per choice.
+    var maxOutputTokens: Int?
+    /// Choices asked for (`n`, default 1): each may write up to the bound.
+    var choices = 1
 
     enum CodingKeys: String, CodingKey {
-        case model, stream
+        case model, stream, n
         case streamOptions = "stream_options"
+        case maxTokens = "max_tokens"
+        case maxCompletionTokens = "max_completion_tokens"
     }
 
     enum StreamOptionsKeys: String, CodingKey {
@@ -26,6 +32,10 @@ struct RequestProbe: Decodable {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         model = try container.decode(String.self, forKey: .model)
         stream = (try? container.decodeIfPresent(Bool.self, forKey: .stream)) ?? false
+        maxOutputTokens =
+            (try? container.decodeIfPresent(Int.self, forKey: .maxCompletionTokens))
+            ?? (try? container.decodeIfPresent(Int.self, forKey: .maxTokens))
+        choices = max(1, (try? container.decodeIfPresent(Int.self, forKey: .n)) ?? 1)
         if container.contains(.streamOptions) {
             hasStreamOptions = true
             let options = try? container.nestedContainer(keyedBy: StreamOptionsKeys.self, forKey: .streamOptions)

@@ -19,6 +19,8 @@ final class AuditTrail: Sendable {
         var usage: Usage?
         var price: ModelPrice?
         var streaming = false
+        /// A budget's reservation: the lease holder and the worst-case cost reserved.
+        var reservation: (holder: String, nanoUSD: Int64)?
         var written = false
         var settlements: [@Sendable (AuditRecord) -> Void] = []
     }
@@ -47,6 +49,13 @@ final class AuditTrail: Sendable {
         }
     }
 
+    /// Notes a budget reservation (``BudgetGate``): the record names the lease holder, and a request
+    /// whose usage is only the gateway's estimate (a stream cut off before its usage) is charged
+    /// the reservation, its worst case.
+    func reserve(holder: String, nanoUSD: Int64) {
+        state.withLock { $0.reservation = (holder, nanoUSD) }
+    }
+
     /// Runs `settle` with the final record just before it is written.
     func onSettle(_ settle: @escaping @Sendable (AuditRecord) -> Void) {
         state.withLock { $0.settlements.append(settle) }
@@ -68,6 +77,10 @@ final class AuditTrail: Sendable {
                 state.record.cachedTokens = usage.cachedTokens
                 state.record.usageEstimated = usage.estimated
                 if let price = state.price { state.record.costNanoUSD = price.cost(usage).value }
+            }
+            if let reservation = state.reservation {
+                state.record.leaseHolder = reservation.holder
+                if state.usage?.estimated == true { state.record.costNanoUSD = reservation.nanoUSD }
             }
             defer { state.settlements = [] }
             return (state.record, state.settlements)

@@ -5,11 +5,19 @@ import Hummingbird
 /// and tokens-per-minute limits (its own claims, else the gateway's defaults). Over a limit: 429
 /// with `Retry-After`; otherwise the `x-ratelimit-*` headers go on the answer, errors included, and
 /// the tokens the answer used are charged when its audit record settles.
+///
+/// A token's own `rate_limit_rpm` holds across every gateway replica: its requests are leased from
+/// platform-token-runtime per UTC minute (``QuotaLeases``), so however many gateways serve it, no
+/// more than the limit start in a minute. When the runtime cannot be asked, this replica's own
+/// limiter counts them instead (fail open: availability before exactness for rate limits).
+/// Tokens-per-minute and the gateway's default limits are counted by each replica.
 struct LimitsMiddleware: RouterMiddleware {
     typealias Context = AuthenticatedRequestContext
     let limiter: RateLimiter
     let defaults: RateLimiter.Limits
     let metrics: GatewayMetrics
+    /// The runtime's requests-per-minute windows (nil: counted by this replica only).
+    var quota: QuotaLeases?
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let claims = context.claims
@@ -18,9 +26,20 @@ struct LimitsMiddleware: RouterMiddleware {
             tokensPerMinute: claims.rateLimitTPM.flatMap { $0 > 0 ? $0 : nil } ?? defaults.tokensPerMinute)
         guard limits.requestsPerMinute > 0 || limits.tokensPerMinute > 0 else { return try await next(request, context) }
 
-        let decision = limiter.acquire(claims.jti, limits: limits)
+        var local = limits
+        var admission: QuotaLeases.Admission?
+        if let quota, let rpm = claims.rateLimitRPM, rpm > 0 {
+            admission = try await Self.admit(quota, claims.jti, limit: rpm, metrics: metrics)
+            if admission != nil { local.requestsPerMinute = 0 }
+        }
+        let decision = limiter.acquire(claims.jti, limits: local)
         var headers = HTTPFields()
         decision.apply(to: &headers)
+        if let admission {
+            headers[.rateLimitLimitRequests] = String(admission.limit)
+            headers[.rateLimitRemainingRequests] = String(admission.remaining)
+            headers[.rateLimitResetRequests] = RateLimiter.Decision.format(admission.resetSeconds)
+        }
         guard decision.allowed else {
             metrics.rateLimited.increment()
             let retry = max(1, Int(decision.retryAfter.rounded(.up)))
@@ -39,6 +58,35 @@ struct LimitsMiddleware: RouterMiddleware {
                 limiter.charge(jti, tokens: used, limits: limits)
             }
         }
+        return try await forward(request, context: context, headers: headers, next: next)
+    }
+
+    /// One request admitted against the runtime's window, nil when the runtime cannot be asked; 429
+    /// when the minute's requests are all taken.
+    static func admit(_ quota: QuotaLeases, _ tokenID: String, limit: Int, metrics: GatewayMetrics) async throws -> QuotaLeases.Admission? {
+        do {
+            return try await quota.admit(tokenID, limit: limit)
+        } catch .requestsExhausted(let retryAfter) {
+            metrics.rateLimited.increment()
+            let retry = max(1, Int(retryAfter.rounded(.up)))
+            throw OpenAIError(
+                .tooManyRequests,
+                "Rate limit reached for requests per minute: limit \(limit). Please try again in \(retry)s.",
+                type: "requests", code: "rate_limit_exceeded",
+                headers: [
+                    .retryAfter: String(retry), .rateLimitLimitRequests: String(limit), .rateLimitRemainingRequests: "0",
+                    .rateLimitResetRequests: RateLimiter.Decision.format(retryAfter),
+                ])
+        } catch .tokenInactive {
+            throw OpenAIError.invalidToken("The API key is no longer active.")
+        } catch {
+            return nil
+        }
+    }
+
+    private func forward(
+        _ request: Request, context: Context, headers: HTTPFields, next: (Request, Context) async throws -> Response
+    ) async throws -> Response {
         do {
             var response = try await next(request, context)
             response.headers.append(contentsOf: headers)

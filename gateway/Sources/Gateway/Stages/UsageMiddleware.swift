@@ -29,6 +29,6 @@ struct UsageMiddleware: RouterMiddleware {
             id: "", tokenID: tokenID, subject: record.subject ?? "", model: model, provider: provider, time: Int64(record.time),
             promptTokens: Int64(record.promptTokens ?? 0), completionTokens: Int64(record.completionTokens ?? 0),
             cachedTokens: Int64(record.cachedTokens ?? 0), costNanoUSD: NanoUSD(record.costNanoUSD ?? 0),
-            priced: record.costNanoUSD != nil, estimated: record.usageEstimated)
+            priced: record.costNanoUSD != nil, estimated: record.usageEstimated, leaseHolder: record.leaseHolder)
     }
 }

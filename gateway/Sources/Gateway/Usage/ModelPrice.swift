@@ -7,11 +7,18 @@ public struct ModelPrice: Sendable, Equatable {
     /// Anthropic's cache reads); the input price when the model has none.
     public var cachedInputPerMTok: NanoUSD
     public var outputPerMTok: NanoUSD
+    /// The most completion tokens the model writes in one answer (`max_output_tokens`); a budgeted
+    /// request that names no maximum gets one no higher than this (nil: ``defaultMaxOutputTokens``).
+    public var maxOutputTokens: Int?
 
-    public init(inputPerMTok: NanoUSD, cachedInputPerMTok: NanoUSD? = nil, outputPerMTok: NanoUSD = .zero) {
+    /// The output cap assumed for a model whose price names none.
+    public static let defaultMaxOutputTokens = 4_096
+
+    public init(inputPerMTok: NanoUSD, cachedInputPerMTok: NanoUSD? = nil, outputPerMTok: NanoUSD = .zero, maxOutputTokens: Int? = nil) {
         self.inputPerMTok = inputPerMTok
         self.cachedInputPerMTok = cachedInputPerMTok ?? inputPerMTok
         self.outputPerMTok = outputPerMTok
+        self.maxOutputTokens = maxOutputTokens
     }
 
     /// The cost of one request: uncached prompt tokens at the input price, cached ones at the cached

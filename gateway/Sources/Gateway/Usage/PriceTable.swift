@@ -10,7 +10,9 @@ import TokenProtocol
 /// ```
 /// Prices are decimal strings of USD per million tokens (numbers are accepted too, read from
 /// their text, never through floating point). `cached_input_per_mtok` defaults to the input
-/// price, `output_per_mtok` to 0 (embedding models).
+/// price, `output_per_mtok` to 0 (embedding models). `max_output_tokens` (optional) is the most
+/// completion tokens the model writes in one answer: budgets use it as the worst case of a request
+/// that names no maximum.
 public struct PriceTable: Sendable, Equatable {
     public var version: String
     public var source: String?
@@ -32,19 +34,24 @@ public struct PriceTable: Sendable, Equatable {
         var inputPerMTok: PriceText?
         var cachedInputPerMTok: PriceText?
         var outputPerMTok: PriceText?
+        var maxOutputTokens: Int?
 
         enum CodingKeys: String, CodingKey {
             case inputPerMTok = "input_per_mtok"
             case cachedInputPerMTok = "cached_input_per_mtok"
             case outputPerMTok = "output_per_mtok"
+            case maxOutputTokens = "max_output_tokens"
         }
 
         func price(model: String) throws(Invalid) -> ModelPrice {
             guard let input = inputPerMTok else { throw Invalid(description: "model \(model): \"input_per_mtok\" is required") }
+            if let maxOutputTokens, maxOutputTokens < 1 {
+                throw Invalid(description: "model \(model): \"max_output_tokens\" must be a positive whole number")
+            }
             return ModelPrice(
                 inputPerMTok: try input.amount(model, "input_per_mtok"),
                 cachedInputPerMTok: try cachedInputPerMTok?.amount(model, "cached_input_per_mtok"),
-                outputPerMTok: try outputPerMTok?.amount(model, "output_per_mtok") ?? .zero)
+                outputPerMTok: try outputPerMTok?.amount(model, "output_per_mtok") ?? .zero, maxOutputTokens: maxOutputTokens)
         }
     }
 
