@@ -270,8 +270,11 @@ struct TokenRuntime: Sendable {
         return (answer.json["data"] as? [[String: Any]])?.first ?? [:]
     }
 
-    func issue(subject: String = "integration", ttlSeconds: Int? = nil, models: [String]? = nil) async throws -> IssuedToken {
-        var body: [String: Any] = ["subject": subject]
+    func issue(
+        subject: String = "integration", ttlSeconds: Int? = nil, models: [String]? = nil, claims: [String: Any] = [:]
+    ) async throws -> IssuedToken {
+        var body: [String: Any] = claims
+        body["subject"] = subject
         if let ttlSeconds { body["ttl_seconds"] = ttlSeconds }
         if let models { body["models"] = models }
         let answer = try await HTTP.send(.POST, baseURL + "/v1/tokens", headers: admin, body: HTTP.json(body), client: client)
@@ -279,6 +282,12 @@ struct TokenRuntime: Sendable {
             let expiresAt = answer.json["expires_at"] as? Int
         else { throw HarnessError("issuing a token failed: \(answer)") }
         return IssuedToken(token: token, id: id, expiresAt: expiresAt)
+    }
+
+    /// `PATCH /v1/tokens/{id}` with the admin key.
+    func patch(_ id: String, _ changes: [String: Any]) async throws {
+        let answer = try await HTTP.send(.PATCH, baseURL + "/v1/tokens/\(id)", headers: admin, body: HTTP.json(changes), client: client)
+        guard answer.status == 200 else { throw HarnessError("patching \(id) failed: \(answer)") }
     }
 
     /// `POST /v1/tokens/{id}/revoke` with the admin key.
