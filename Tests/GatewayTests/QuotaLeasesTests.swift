@@ -29,7 +29,7 @@ import TokenProtocol
             for index in 0..<200 {
                 group.addTask {
                     do throws(QuotaLeases.Refusal) {
-                        return try await leases[index % 3].reserve("tok", nanoUSD: worst)
+                        return try await leases[index % 3].reserve("tok", nanoUSD: worst) != nil
                     } catch {
                         #expect(error == .insufficientBudget(available: error.available, periodEnd: nil))
                         return false
@@ -45,13 +45,13 @@ import TokenProtocol
     @Test func aSettledRequestGivesBackWhatItDidNotCostAndTheNextRequestNeedsNoCall() async throws {
         let authority = FakeQuotaAuthority(budget: 1_000_000, clock: clock)
         let gateway = gateways(1, authority)[0]
-        #expect(try await gateway.reserve("tok", nanoUSD: 100_000))
+        let first = try #require(try await gateway.reserve("tok", nanoUSD: 100_000))
         let callsAfterFirst = authority.calls
         // Granted: min(want = need + 4 x worst = 500_000, max(need, 1_000_000 / 4)) = 250_000; 100_000 reserved.
         #expect(await gateway.held("tok") == (150_000, 100_000, 0))
-        await gateway.settle("tok", reserved: 100_000, cost: 37_000)
+        await gateway.settle("tok", first, cost: 37_000)
         #expect(await gateway.held("tok") == (213_000, 0, 0))
-        #expect(try await gateway.reserve("tok", nanoUSD: 100_000))
+        #expect(try await gateway.reserve("tok", nanoUSD: 100_000) != nil)
         #expect(authority.calls == callsAfterFirst)
     }
 
@@ -66,35 +66,39 @@ import TokenProtocol
         #expect(authority.calls == calls, "a refusal within the last second is answered without a call")
         authority.setBudget(1_000)
         await gateway.release("tok", forget: true)
-        #expect(try await gateway.reserve("tok", nanoUSD: 100))
+        #expect(try await gateway.reserve("tok", nanoUSD: 100) != nil)
     }
 
     @Test func withTheAuthorityDownOnlyTheLeaseHeldIsSpentThenRequestsAreRefused() async throws {
         let authority = FakeQuotaAuthority(budget: 1_000_000, clock: clock)
         let gateway = gateways(1, authority)[0]
-        #expect(try await gateway.reserve("tok", nanoUSD: 100_000))  // holds 150_000 more
+        #expect(try await gateway.reserve("tok", nanoUSD: 100_000) != nil)  // holds 150_000 more
         authority.setDown(true)
-        #expect(try await gateway.reserve("tok", nanoUSD: 100_000))
+        #expect(try await gateway.reserve("tok", nanoUSD: 100_000) != nil)
         await #expect(throws: QuotaLeases.Refusal.authorityUnavailable) { try await gateway.reserve("tok", nanoUSD: 100_000) }
     }
 
     @Test func aLeaseLapsesLocallyBeforeTheAuthorityReclaimsItAndIdleLeasesGoBack() async throws {
         let authority = FakeQuotaAuthority(budget: 1_000_000, clock: clock, ttl: 30)
         let gateway = gateways(1, authority)[0]
-        #expect(try await gateway.reserve("tok", nanoUSD: 100_000))
-        await gateway.settle("tok", reserved: 100_000, cost: 100_000)
+        let first = try #require(try await gateway.reserve("tok", nanoUSD: 100_000))
+        await gateway.settle("tok", first, cost: 100_000)
         authority.settle(holder: "gw-0", cost: 100_000)
         #expect(authority.leased == 150_000)
         clock.advance(by: 1.5)
         await gateway.maintain()  // unused for a second: handed back
         #expect(authority.leased == 0)
         #expect(await gateway.held("tok").balance == 0)
-        #expect(try await gateway.reserve("tok", nanoUSD: 100_000))
+        let second = try #require(try await gateway.reserve("tok", nanoUSD: 100_000))
         clock.advance(by: 23)  // past three quarters of the 30 s TTL without a renewal
         #expect(await gateway.held("tok").balance == 125_000)
         let calls = authority.calls
         _ = try await gateway.reserve("tok", nanoUSD: 1)
         #expect(authority.calls == calls + 1, "a lapsed lease is not spent: the gateway asks again")
+        // The request reserved from the lapsed lease gives nothing back into the new one.
+        let before = await gateway.held("tok").balance
+        await gateway.settle("tok", second, cost: 10)
+        #expect(await gateway.held("tok").balance == before)
     }
 
     @Test func requestsPerMinuteHoldAcrossThreeGateways() async throws {

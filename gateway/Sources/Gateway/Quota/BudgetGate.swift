@@ -39,22 +39,20 @@ struct BudgetGate: Sendable {
                 result = await attempt(claims.jti, cost)
             }
         }
-        let reserved = try Self.reserved(result, worstCase: cost)
-        guard reserved else { return body }
+        guard let reservation = try Self.reserved(result, worstCase: cost) else { return body }
         let leases = leases
         let jti = claims.jti
-        let reservation = cost.value
-        trail.reserve(holder: leases.holder, nanoUSD: reservation)
+        trail.reserve(holder: leases.holder, nanoUSD: reservation.nanoUSD)
         trail.onSettle { record in
             let charged = record.costNanoUSD ?? 0
-            Task { await leases.settle(jti, reserved: reservation, cost: charged) }
+            Task { await leases.settle(jti, reservation, cost: charged) }
         }
         guard named == nil else { return body }
         let member = endpoint == .chatCompletions ? "max_completion_tokens" : "max_tokens"
         return WorstCase.inserting(member, perChoice, into: body) ?? body
     }
 
-    private func attempt(_ tokenID: String, _ cost: NanoUSD) async -> Result<Bool, QuotaLeases.Refusal> {
+    private func attempt(_ tokenID: String, _ cost: NanoUSD) async -> Result<QuotaLeases.Reservation?, QuotaLeases.Refusal> {
         do {
             return .success(try await leases.reserve(tokenID, nanoUSD: cost.value))
         } catch {
@@ -62,8 +60,10 @@ struct BudgetGate: Sendable {
         }
     }
 
-    /// Whether money was reserved, or the client's error for a refusal.
-    static func reserved(_ result: Result<Bool, QuotaLeases.Refusal>, worstCase: NanoUSD) throws -> Bool {
+    /// The reservation (nil: the token has no budget after all), or the client's error for a refusal.
+    static func reserved(
+        _ result: Result<QuotaLeases.Reservation?, QuotaLeases.Refusal>, worstCase: NanoUSD
+    ) throws -> QuotaLeases.Reservation? {
         switch result {
         case .success(let reserved):
             return reserved

@@ -37,6 +37,12 @@ public actor QuotaLeases {
         case tokenInactive
     }
 
+    /// Money taken from a lease for one request, given back by ``settle(_:_:cost:)``.
+    public struct Reservation: Sendable, Equatable {
+        public var nanoUSD: Int64
+        let epoch: Int
+    }
+
     /// An admitted request: what the `x-ratelimit-*-requests` headers report.
     public struct Admission: Sendable, Equatable {
         public var limit: Int
@@ -74,10 +80,19 @@ public actor QuotaLeases {
         var lastCall: Double = 0
         var leaseTTL: Double = 30
 
+        /// Counts the leases this entry has held: a lease that lapsed or whose period ended is void,
+        /// and a request reserved from it gives nothing back to the next one.
+        var epoch = 0
+        var void = true
+
         init(now: Double) { lastUse = now }
 
         mutating func expire(now: Double) {
-            if moneyValidUntil <= now || periodEnd.map({ Double($0) <= now }) == true { balance = min(balance, 0) }
+            if !void, moneyValidUntil <= now || periodEnd.map({ Double($0) <= now }) == true {
+                balance = min(balance, 0)
+                epoch += 1
+                void = true
+            }
             if requestsValidUntil <= now { requests = 0 }
         }
 
@@ -117,9 +132,9 @@ public actor QuotaLeases {
     // MARK: - money
 
     /// Takes `amount` (a request's worst-case cost) from the token's lease, asking the authority for
-    /// more when the lease cannot pay. Returns false when the token turned out to have no budget
-    /// (nothing reserved).
-    public func reserve(_ tokenID: String, nanoUSD amount: Int64) async throws(Refusal) -> Bool {
+    /// more when the lease cannot pay. Nil when the token turned out to have no budget (nothing
+    /// reserved).
+    public func reserve(_ tokenID: String, nanoUSD amount: Int64) async throws(Refusal) -> Reservation? {
         var asks = 0
         while true {
             let now = clock.now()
@@ -130,7 +145,7 @@ public actor QuotaLeases {
                 entry.reserved += amount
                 entry.lastUse = now
                 entries[tokenID] = entry
-                return true
+                return Reservation(nanoUSD: amount, epoch: entry.epoch)
             }
             entries[tokenID] = entry
             if let refill = entry.moneyRefill {
@@ -140,7 +155,7 @@ public actor QuotaLeases {
             // What the authority answered last is trusted for a moment (an `updated` event clears it).
             switch entry.money {
             case .unbudgeted(let at) where now - at < refusalMemory:
-                return false
+                return nil
             case .refused(let available, let periodEnd, let at) where now - at < refusalMemory && amount - entry.balance > available:
                 throw .insufficientBudget(available: max(0, entry.balance) + available, periodEnd: periodEnd)
             case .failed(let refusal, let at) where now - at < refusalMemory:
@@ -159,14 +174,15 @@ public actor QuotaLeases {
         }
     }
 
-    /// Gives back what a reserved request did not cost (`cost` may exceed `reserved` only when the
-    /// provider answered past the request's own bounds; the lease then pays the difference).
-    public func settle(_ tokenID: String, reserved: Int64, cost: Int64) {
+    /// Gives back what a reserved request did not cost (`cost` may exceed the reservation only when
+    /// the provider answered past the request's own bounds; the lease then pays the difference).
+    /// Nothing comes back into a later lease than the one the reservation was taken from.
+    public func settle(_ tokenID: String, _ reservation: Reservation, cost: Int64) {
         let now = clock.now()
         guard var entry = entries[tokenID] else { return }
-        entry.reserved -= reserved
+        entry.reserved -= reservation.nanoUSD
         entry.expire(now: now)
-        if entry.moneyValidUntil > now { entry.balance += reserved - cost }
+        if entry.epoch == reservation.epoch { entry.balance += reservation.nanoUSD - cost }
         entry.lastUse = now
         entries[tokenID] = entry
     }
@@ -349,6 +365,9 @@ extension QuotaLeases.Entry {
     /// What every answer tells: the lease's life, the period, the requests window.
     mutating func apply(_ grant: QuotaLeaseGrant, at started: Double) {
         lastCall = started
+        if void, grant.maxBudgetNanoUSD != nil {
+            void = false
+        }
         leaseTTL = grant.leaseTTLSeconds
         moneyValidUntil = started + grant.leaseTTLSeconds * 0.75
         periodEnd = grant.periodEnd
