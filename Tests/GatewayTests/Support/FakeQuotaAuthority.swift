@@ -9,7 +9,7 @@ import TokenProtocol
 /// releases come back first; requests per fixed minute. A recall asks every other registered
 /// holder to hand back what it does not need before the grant is decided. Spend is what tests
 /// `settle` by hand (the ledger's part).
-final class FakeQuotaAuthority: QuotaAuthority {
+final class FakeQuotaAuthority: QuotaAuthorityClient {
     struct State {
         var budget: Int64?
         var spent: Int64 = 0

@@ -91,7 +91,7 @@ public struct GatewayApplication: Sendable {
             guard let devRuntime else { throw DevTokenRuntimeMissing() }
             generatedDevToken = try await devRuntime.registerDevTokens(configuration.devTokens)
             verifier = devRuntime
-            if let authority = devRuntime as? any QuotaAuthority {
+            if let authority = devRuntime as? any QuotaAuthorityClient {
                 quota = QuotaLeases(authority: authority, clock: clock, logger: logger, metricsFactory: metrics.factory)
             }
         }

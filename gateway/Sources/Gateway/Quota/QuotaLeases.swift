@@ -5,7 +5,7 @@ import Prometheus
 import ServiceSupport
 import TokenProtocol
 
-/// This gateway's slices of each token's quota, leased from the ``QuotaAuthority``
+/// This gateway's slices of each token's quota, leased from the ``QuotaAuthorityClient``
 /// (platform-token-runtime), which counts every replica's leases against what remains: money of a
 /// token's budget, and requests of its current requests-per-minute window.
 ///
@@ -99,7 +99,7 @@ public actor QuotaLeases {
         var idle: Bool { reserved == 0 && balance <= 0 && requests == 0 && moneyRefill == nil && requestsRefill == nil }
     }
 
-    let authority: any QuotaAuthority
+    let authority: any QuotaAuthorityClient
     /// This process's name at the authority (random per start).
     public nonisolated let holder: String
     let clock: any WallClock
@@ -113,7 +113,7 @@ public actor QuotaLeases {
     private let failures: CoreMetrics.Counter
 
     public init(
-        authority: any QuotaAuthority, holder: String = QuotaLeases.newHolder(), clock: any WallClock = SystemWallClock(),
+        authority: any QuotaAuthorityClient, holder: String = QuotaLeases.newHolder(), clock: any WallClock = SystemWallClock(),
         logger: Logger, metricsFactory: (any MetricsFactory)? = nil
     ) {
         self.authority = authority

@@ -7,7 +7,7 @@ import TokenProtocol
 /// The authority for each token's budget and requests-per-minute window across every gateway
 /// replica, as the gateway sees it: platform-token-runtime's quota API (``RemoteQuotaAuthority``),
 /// or the in-process runtime's in dev mode. The seam ``QuotaLeases`` talks through.
-public protocol QuotaAuthority: Sendable {
+public protocol QuotaAuthorityClient: Sendable {
     func lease(_ request: QuotaLeaseRequest) async throws -> QuotaLeaseGrant
 }
 
@@ -19,7 +19,7 @@ public enum QuotaAuthorityError: Error, Sendable, Equatable {
 
 /// platform-token-runtime's quota API over HTTP (``QuotaPath/lease``), authenticated with the
 /// introspection secret.
-public struct RemoteQuotaAuthority: QuotaAuthority {
+public struct RemoteQuotaAuthority: QuotaAuthorityClient {
     let url: String
     let authorization: String
     let httpClient: HTTPClient
