@@ -135,6 +135,46 @@ import Testing
         #expect(try await settledSpend(ledger, sequential.id, requests: successes) == successes * Self.realCost)
     }
 
+    @Test(.enabled(if: !database.isEmpty, "needs LJQ_TEST_DATABASE_URL (scripts/ci/postgres.sh start)"))
+    func aRuntimeKilledAndRestartedMidRunLosesNoSpendAndCountsNoneTwice() async throws {
+        try await TestStack.run { stack in
+            let environment = ["TOKEN_RUNTIME_STORE": "postgres", "TOKEN_RUNTIME_DATABASE_URL": Self.database, "TOKEN_RUNTIME_ENV": "staging"]
+            async let runtimeStart = stack.tokenRuntime("token-runtime-1", environment: environment)
+            async let upstreamStart = stack.mockUpstream()
+            let (firstRuntime, upstream) = try await (runtimeStart, upstreamStart)
+            var runtime = firstRuntime
+            let gateways = try await gateways(stack, [runtime], count: 2, upstream: upstream)
+            let token = try await runtime.issue(subject: "budget-restart", claims: ["max_budget_usd": Self.budgetUSD])
+            var successes = 0
+            var unavailable = 0
+            var index = 0
+            let deadline = ContinuousClock.now + .seconds(90)
+            while index < 200, ContinuousClock.now < deadline {
+                if index == 12 {
+                    await runtime.process.forceKill()
+                } else if index == 20 {
+                    runtime = try await stack.tokenRuntime("token-runtime-2", port: runtime.port, environment: environment)
+                }
+                let answer = try await send(gateways[index % gateways.count], token.token)
+                index += 1
+                if answer.status == 200 {
+                    successes += 1
+                } else if answer.status == 503 {
+                    // The runtime is down and the lease held does not cover the request: fail closed.
+                    #expect(answer.errorCode == "budget_unavailable", "\(answer)")
+                    unavailable += 1
+                    try await Task.sleep(for: .milliseconds(100))
+                } else {
+                    #expect(answer.status == 429 && answer.errorCode == "insufficient_quota", "\(answer)")
+                    if index > 20 { break }
+                }
+            }
+            #expect(successes >= Self.budgetNano / Self.realCost - 1, stack.logs("\(successes) succeeded, \(unavailable) unavailable"))
+            #expect(successes <= Self.budgetNano / Self.realCost)
+            #expect(try await settledSpend(runtime, token.id, requests: successes) == successes * Self.realCost)
+        }
+    }
+
     @Test func anUpdateReachesEveryGatewayAtOnce() async throws {
         try await TestStack.run { stack in
             async let runtimeStart = stack.tokenRuntime()
