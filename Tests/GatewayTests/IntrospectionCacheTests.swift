@@ -84,6 +84,17 @@ import TokenRuntime
         #expect(cache.lookup(TokenDigest(token: "b")) == nil)
         #expect(cache.lookup(TokenDigest(token: "a")) == .inactive(.revoked))
     }
+
+    @Test func anUpdatedTokenIsEvictedButARevokedOneStaysRevoked() {
+        let cache = IntrospectionCache(clock: ManualWallClock())
+        cache.store(TokenDigest(token: "a"), activeAnswer(1))
+        cache.store(TokenDigest(token: "b"), activeAnswer(2))
+        cache.markRevoked(TokenDigest(token: "b"))
+        cache.evictActive(TokenDigest(token: "a"))
+        cache.evictActive(TokenDigest(token: "b"))
+        #expect(cache.lookup(TokenDigest(token: "a")) == nil)
+        #expect(cache.lookup(TokenDigest(token: "b")) == .inactive(.revoked))
+    }
 }
 
 @Suite struct SingleFlightTests {
@@ -128,6 +139,19 @@ import TokenRuntime
         #expect(statistics.misses == 2)
         #expect(statistics.expiredEvictions == 1)
         #expect(statistics.entries == 1)
+    }
+
+    /// An update that lands while an introspection is in flight: that answer may predate it, so it
+    /// serves its waiters once and is not cached; the next request introspects again.
+    @Test func anAnswerInFlightDuringAnUpdateIsNotCached() async throws {
+        let (verifier, client, service) = makeVerifier(delay: .milliseconds(200))
+        let token = try await service.issue(IssueTokenRequest(subject: "alice")).token
+        async let first = verifier.verify(token)
+        try await Task.sleep(for: .milliseconds(50))
+        verifier.cache.evictActive(TokenDigest(token: token))
+        #expect(await first.isActive)
+        #expect(await verifier.verify(token).isActive)
+        #expect(client.calls == 2)
     }
 
     @Test func aFailureIsSharedWithWaitersOnlyAndNeverCached() async throws {

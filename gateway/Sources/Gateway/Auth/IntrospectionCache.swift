@@ -42,6 +42,9 @@ public final class IntrospectionCache: Sendable {
         var active: LRUTable<TokenDigest, Entry>
         var inactive: LRUTable<TokenDigest, Entry>
         var inflight: [TokenDigest: Task<TokenVerdict, Never>] = [:]
+        /// Calls in flight whose answer may predate a change to the token (``evictActive(_:)``):
+        /// their answer is used once, not cached.
+        var stale: Set<TokenDigest> = []
         var statistics = Statistics()
     }
 
@@ -125,9 +128,11 @@ public final class IntrospectionCache: Sendable {
 
     /// Drops the active entry for `digest` (its claims changed: the next request introspects again).
     /// A revoked entry stays.
+    /// A call already in flight may have been answered before the change: its answer is not cached.
     public func evictActive(_ digest: TokenDigest) {
         state.withLock { state in
             if state.active.remove(digest) != nil { state.statistics.entries = state.active.count + state.inactive.count }
+            if state.inflight[digest] != nil { state.stale.insert(digest) }
         }
     }
 
@@ -174,8 +179,10 @@ public final class IntrospectionCache: Sendable {
             state.statistics.inflight = state.inflight.count
             switch result {
             case .failed(let reason):
+                state.stale.remove(digest)
                 return .unavailable(reason)
             case .answer(let response):
+                if state.stale.remove(digest) != nil { return TokenVerdict(response) }
                 return insert(digest, TokenVerdict(response), now: now, into: &state)
             }
         }
