@@ -131,6 +131,14 @@ import TokenProtocol
             let lastLease = try await q.call("tok_day", "gw-a")
             #expect(lastLease.spentNanoUSD == 0 && lastLease.leaseNanoUSD == 0 && lastLease.periodStart == dayStart + 86_400)
             #expect(try await q.call("tok_day", "gw-b", need: 1_000_000).grantedNanoUSD == 1_000_000)
+            // A late record of yesterday is yesterday's spend: today's lease keeps its money.
+            _ = try await q.ledger.record([q.usage("u2", token: "tok_day", cost: 50_000, holder: "gw-b", time: Self.t0)])
+            let late = try await q.call("tok_day", "gw-b")
+            #expect(late.spentNanoUSD == 0 && late.leaseNanoUSD == 1_000_000)
+            // Today's records settle today's lease.
+            _ = try await q.ledger.record([q.usage("u3", token: "tok_day", cost: 50_000, holder: "gw-b")])
+            let settled = try await q.call("tok_day", "gw-b")
+            #expect(settled.spentNanoUSD == 50_000 && settled.leaseNanoUSD == 950_000 && settled.availableNanoUSD == 0)
         }
     }
 

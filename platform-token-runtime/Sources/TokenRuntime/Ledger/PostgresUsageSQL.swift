@@ -114,7 +114,8 @@ struct PostgresUsageSQL: Sendable {
     /// in the same order and cannot deadlock. The statement is its own transaction.
     ///
     /// Settlement rides along: the new records with a lease holder leave that holder's lease
-    /// (floored at 0) in the same statement, so a grant reading spend and leases in one statement
+    /// (floored at 0; only records of the lease's period or later: a late record of an earlier
+    /// period does not touch a lease of the current one) in the same statement, so a grant reading spend and leases in one statement
     /// sees a settled cost either in the lease or in the spend, never in neither (and a batch sent
     /// twice settles once, as it counts once).
     func record(_ records: [UsageRecord]) -> PostgresQuery {
@@ -153,9 +154,11 @@ struct PostgresUsageSQL: Sendable {
             settled AS (
                 UPDATE \(leases) AS l SET amount_nano_usd = GREATEST(l.amount_nano_usd - s.cost, 0)
                 FROM (
-                    SELECT token_id, lease_holder, sum(cost_nano_usd)::bigint AS cost
-                    FROM inserted WHERE lease_holder IS NOT NULL
-                    GROUP BY token_id, lease_holder
+                    SELECT i.token_id, i.lease_holder, sum(i.cost_nano_usd)::bigint AS cost
+                    FROM inserted AS i
+                    JOIN \(leases) AS held ON held.token_id = i.token_id AND held.holder = i.lease_holder
+                    WHERE i.hour_start >= held.period_start
+                    GROUP BY i.token_id, i.lease_holder
                 ) AS s
                 WHERE l.token_id = s.token_id AND l.holder = s.lease_holder
                 RETURNING 1

@@ -82,11 +82,14 @@ public final class InMemoryQuotaStore: QuotaStore {
         }
     }
 
-    /// Moves each record's cost out of its holder's lease (floored at 0).
+    /// Moves each record's cost out of its holder's lease (floored at 0), when the record belongs
+    /// to the lease's period or a later one (a late record of an earlier period is that period's spend).
     func settle(_ records: [UsageRecord]) {
         state.withLock { state in
             for record in records {
-                guard let holder = record.leaseHolder, var lease = state.leases[record.tokenID]?[holder] else { continue }
+                guard let holder = record.leaseHolder, var lease = state.leases[record.tokenID]?[holder],
+                    UsageHour.start(of: record.time) >= lease.periodStart
+                else { continue }
                 lease.amount = max(lease.amount - record.costNanoUSD.value, 0)
                 state.leases[record.tokenID]?[holder] = lease
             }
