@@ -118,6 +118,22 @@ import TokenProtocol
     }
 
     @Test(arguments: QuotaKind.available)
+    func theSweepForgetsOnlyWhatNoLongerCounts(_ kind: QuotaKind) async throws {
+        try await kind.withReplicas { replicas in
+            let q = replicas[0]
+            try await q.token("tok_q", budget: Self.budget, rpm: 10)
+            try await q.call("tok_q", "gw-old", need: 100_000, needRequests: 2)
+            q.clock.advance(by: 120)
+            try await q.call("tok_q", "gw-new", need: 100_000, needRequests: 3)
+            // gw-old's lease lapsed at t0 + 30 and its minute ended at t0 + 60; gw-new's live on.
+            #expect(try await q.store.sweep(before: Double(Self.t0 + 90)) == 2)
+            #expect(try await q.store.sweep(before: Double(Self.t0 + 90)) == 0)
+            let now = try await q.call("tok_q", "gw-new")
+            #expect(now.leaseNanoUSD == 100_000 && now.leasedNanoUSD == 100_000 && now.requestsAvailable == 7)
+        }
+    }
+
+    @Test(arguments: QuotaKind.available)
     func aNewDayStartsFromZero(_ kind: QuotaKind) async throws {
         try await kind.withReplicas { replicas in
             let q = replicas[0]

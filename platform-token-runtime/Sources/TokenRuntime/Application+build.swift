@@ -126,8 +126,6 @@ public struct RuntimeApplication: Sendable {
         } else {
             authFailures = nil
         }
-        self.backgroundServices = services
-        self.beforeServerStarts = beforeServerStarts
         // token service
         service = TokenService(
             store: store,
@@ -144,10 +142,13 @@ public struct RuntimeApplication: Sendable {
                 store: quotaStore, tokens: store, announcer: announcer, clock: clock, leaseTTL: configuration.quotaLeaseTTL.inSeconds,
                 metrics: QuotaMetrics(metrics))
             budgetAlerts = BudgetAlerts(quota: quotaStore, tokens: store, announcer: announcer, clock: clock, logger: logger)
+            services.append(QuotaSweeper(store: quotaStore, clock: clock, logger: logger))
         } else {
             quota = nil
             budgetAlerts = nil
         }
+        self.backgroundServices = services
+        self.beforeServerStarts = beforeServerStarts
         if let shared = store as? PostgresTokenStore {
             shared.observeRevocations { tokenID, digest in
                 events.publish(RevocationEvent(jti: tokenID, tokenDigest: digest.hex, revokedAt: SystemWallClock().now()))

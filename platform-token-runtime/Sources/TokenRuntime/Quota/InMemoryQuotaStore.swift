@@ -82,6 +82,26 @@ public final class InMemoryQuotaStore: QuotaStore {
         }
     }
 
+    @discardableResult
+    public func sweep(before time: Double) async throws -> Int {
+        state.withLock { state in
+            var removed = 0
+            for tokenID in Array(state.leases.keys) {
+                let before = state.leases[tokenID]?.count ?? 0
+                state.leases[tokenID] = state.leases[tokenID]?.filter { $0.value.expiresAt >= time }
+                removed += before - (state.leases[tokenID]?.count ?? 0)
+                if state.leases[tokenID]?.isEmpty == true { state.leases[tokenID] = nil }
+            }
+            for tokenID in Array(state.requests.keys) {
+                let before = state.requests[tokenID]?.count ?? 0
+                state.requests[tokenID] = state.requests[tokenID]?.filter { Double($0.value.windowStart + 60) >= time }
+                removed += before - (state.requests[tokenID]?.count ?? 0)
+                if state.requests[tokenID]?.isEmpty == true { state.requests[tokenID] = nil }
+            }
+            return removed
+        }
+    }
+
     /// Moves each record's cost out of its holder's lease (floored at 0), when the record belongs
     /// to the lease's period or a later one (a late record of an earlier period is that period's spend).
     func settle(_ records: [UsageRecord]) {

@@ -120,6 +120,20 @@ struct PostgresQuotaSQL: Sendable {
                 """, binds: binds)
     }
 
+    /// Deletes leases that lapsed before `time` and requests of minutes that ended before it;
+    /// returns how many rows went.
+    func sweep(before time: Double) -> PostgresQuery {
+        var binds = PostgresBindings(capacity: 2)
+        binds.append(time)
+        binds.append(Int64(time.rounded(.down)) - 60)
+        return PostgresQuery(
+            unsafeSQL: """
+                WITH leases AS (DELETE FROM \(leases) WHERE expires_at < $1 RETURNING 1),
+                     requests AS (DELETE FROM \(requests) WHERE window_start < $2 RETURNING 1)
+                SELECT ((SELECT count(*) FROM leases) + (SELECT count(*) FROM requests))::bigint
+                """, binds: binds)
+    }
+
     /// Returns a row only for the statement that inserted the mark.
     func markAlert(tokenID: String, periodStart: Int64, thresholdPercent: Int) -> PostgresQuery {
         var binds = PostgresBindings(capacity: 3)

@@ -93,6 +93,16 @@ public final class PostgresQuotaStore: QuotaStore {
         }
     }
 
+    @discardableResult
+    public func sweep(before time: Double) async throws -> Int {
+        let query = sql.sweep(before: time)
+        return try await database { [client, logger] in
+            var removed: Int64 = 0
+            for try await count in try await client.query(query, logger: logger).decode(Int64.self) { removed = count }
+            return Int(removed)
+        }
+    }
+
     /// Runs `operation` within the deadline; a deadlock or serialization failure (rolled back
     /// whole) is tried again, twice at most; other failures become ``QuotaStoreError/unavailable(_:)``.
     func database<T: Sendable>(_ operation: @escaping @Sendable () async throws -> T) async throws -> T {

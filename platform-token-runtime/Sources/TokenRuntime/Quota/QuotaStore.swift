@@ -21,6 +21,12 @@ public protocol QuotaStore: Sendable {
     /// Marks a budget alert as sent; true only for the first caller of that token, period start
     /// and threshold (on any replica).
     func markAlert(tokenID: String, periodStart: Int64, thresholdPercent: Int) async throws -> Bool
+
+    /// Forgets leases that lapsed before `time` and requests of minutes that ended before it
+    /// (holders are gateway processes, new at each start); returns how many entries went. Nothing
+    /// forgotten counted any more.
+    @discardableResult
+    func sweep(before time: Double) async throws -> Int
 }
 
 /// The quota store could not answer (its database is unreachable or failed): 503 at the HTTP edge.
