@@ -51,7 +51,13 @@ public struct QuotaAuthority: Sendable {
         let status = record.status(at: now)
         guard status == .active else { throw QuotaError.inactive(status) }
 
-        var decision = try await store.apply(request, terms: QuotaTerms(policy: record.policy, leaseTTL: leaseTTL, now: now))
+        let terms = QuotaTerms(policy: record.policy, leaseTTL: leaseTTL, now: now)
+        // A token with neither a budget nor a per-minute limit has nothing to keep: no store call.
+        guard terms.budget != nil || terms.rateLimitRPM != nil else {
+            metrics?.answered(request, short: false)
+            return QuotaDecision(request: request, terms: terms, book: QuotaBook()).grant
+        }
+        var decision = try await store.apply(request, terms: terms)
         if decision.recallCouldHelp {
             await announcer.announce(.recall(QuotaRecallEvent(jti: request.tokenID)))
             metrics?.recalls.increment()
