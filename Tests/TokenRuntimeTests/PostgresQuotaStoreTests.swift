@@ -35,6 +35,37 @@ struct PostgresQuotaStoreTests {
         }
     }
 
+    /// Holders on two replicas take money and report spending all of it, at once: every settled
+    /// cost moves from a lease to the spend exactly once, so in the end nothing is leased and the
+    /// spend is what was granted.
+    @Test func grantsAndSettlementsAtOnceCountEveryCostOnce() async throws {
+        try await QuotaKind.postgres.withReplicas(2, recallWait: .zero) { replicas in
+            let budget: Int64 = 1_000_000
+            try await replicas[0].token("tok_q", budget: budget)
+            let granted = try await withThrowingTaskGroup(of: Int64.self) { group in
+                for index in 0..<6 {
+                    let replica = replicas[index % 2]
+                    group.addTask {
+                        var total: Int64 = 0
+                        for step in 0..<40 {
+                            let grant = try await replica.call("tok_q", "gw-\(index)", need: 10_000, want: 30_000)
+                            guard grant.grantedNanoUSD > 0 else { break }
+                            #expect(grant.spentNanoUSD + grant.leasedNanoUSD <= budget)
+                            total += grant.grantedNanoUSD
+                            let record = replica.usage("gw-\(index)-\(step)", token: "tok_q", cost: grant.grantedNanoUSD, holder: "gw-\(index)")
+                            _ = try await replica.ledger.record([record])
+                        }
+                        return total
+                    }
+                }
+                return try await group.reduce(0, +)
+            }
+            let end = try await replicas[1].call("tok_q", "gw-end")
+            #expect(granted <= budget)
+            #expect(end.leasedNanoUSD == 0 && end.spentNanoUSD == granted && end.availableNanoUSD == budget - granted)
+        }
+    }
+
     @Test func aBatchRecordedThroughTwoReplicasAtOnceSettlesOnce() async throws {
         try await QuotaKind.postgres.withReplicas(2) { replicas in
             try await replicas[0].token("tok_q", budget: 1_000_000)
