@@ -30,6 +30,8 @@ public final class PostgresQuotaStore: QuotaStore {
     let client: PostgresClient
     let logger: Logger
     let sql: PostgresQuotaSQL
+    /// Calls of this replica for one token wait here rather than each on a pool connection.
+    let queue = KeyedSerialQueue()
 
     /// - Parameter client: run by the caller (as a service), shared with the ledger and the token
     ///   store. The tables are the ledger's migrations: run ``PostgresUsageLedger/migrate(timeout:)``.
@@ -46,32 +48,44 @@ public final class PostgresQuotaStore: QuotaStore {
         let bookQuery = sql.book(
             tokenID: request.tokenID, holder: request.holder, firstHour: InMemoryQuotaStore.firstHour(period), endHour: period.end,
             periodStart: period.start, now: terms.now, window: window)
-        return try await database { [client, sql, logger] in
-            try await client.withTransaction(logger: logger) { connection -> QuotaDecision in
-                try await connection.query(sql.lock(tokenID: request.tokenID), logger: logger)
-                var book = QuotaBook()
-                for try await (spent, othersLeased, holderLease, othersRequests, holderRequests) in try await connection.query(
-                    bookQuery, logger: logger
-                ).decode((Int64, Int64, Int64, Int64, Int64).self) {
-                    book = QuotaBook(
-                        spent: spent, othersLeased: othersLeased, holderLease: holderLease, othersRequests: Int(othersRequests),
-                        holderRequests: Int(holderRequests))
-                }
-                let decision = QuotaDecision(request: request, terms: terms, book: book)
-                if terms.budget != nil {
-                    try await connection.query(
-                        sql.writeLease(
-                            tokenID: request.tokenID, holder: request.holder, periodStart: period.start, now: terms.now,
-                            released: decision.releasedNanoUSD, granted: decision.grantedNanoUSD, expiresAt: terms.leaseExpiry),
-                        logger: logger)
-                }
-                if terms.rateLimitRPM != nil {
-                    try await connection.query(
-                        sql.writeRequests(tokenID: request.tokenID, holder: request.holder, window: window, granted: decision.holderRequests),
-                        logger: logger)
-                }
-                return decision
+        return try await database { [client, sql, logger, queue] in
+            try await queue.run(request.tokenID) {
+                try await Self.apply(request, terms: terms, bookQuery: bookQuery, client: client, sql: sql, logger: logger)
             }
+        }
+    }
+
+    /// The transaction of ``apply(_:terms:)``.
+    static func apply(
+        _ request: QuotaLeaseRequest, terms: QuotaTerms, bookQuery: PostgresQuery, client: PostgresClient, sql: PostgresQuotaSQL,
+        logger: Logger
+    ) async throws -> QuotaDecision {
+        let period = terms.periodWindow
+        let window = terms.windowStart
+        return try await client.withTransaction(logger: logger) { connection -> QuotaDecision in
+            try await connection.query(sql.lock(tokenID: request.tokenID), logger: logger)
+            var book = QuotaBook()
+            for try await (spent, othersLeased, holderLease, othersRequests, holderRequests) in try await connection.query(
+                bookQuery, logger: logger
+            ).decode((Int64, Int64, Int64, Int64, Int64).self) {
+                book = QuotaBook(
+                    spent: spent, othersLeased: othersLeased, holderLease: holderLease, othersRequests: Int(othersRequests),
+                    holderRequests: Int(holderRequests))
+            }
+            let decision = QuotaDecision(request: request, terms: terms, book: book)
+            if terms.budget != nil {
+                try await connection.query(
+                    sql.writeLease(
+                        tokenID: request.tokenID, holder: request.holder, periodStart: period.start, now: terms.now,
+                        released: decision.releasedNanoUSD, granted: decision.grantedNanoUSD, expiresAt: terms.leaseExpiry),
+                    logger: logger)
+            }
+            if terms.rateLimitRPM != nil {
+                try await connection.query(
+                    sql.writeRequests(tokenID: request.tokenID, holder: request.holder, window: window, granted: decision.holderRequests),
+                    logger: logger)
+            }
+            return decision
         }
     }
 
