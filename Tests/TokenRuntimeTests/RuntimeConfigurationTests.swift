@@ -65,4 +65,16 @@ import TokenProtocol
         #expect(configuration.generatedSecrets.isEmpty)
         #expect(configuration.adminKey == "admin-key-0123456789abcdef")
     }
+
+    @Test func theQuotaLeaseTTLIsAPositiveDuration() throws {
+        var env = secrets
+        env["TOKEN_RUNTIME_ENV"] = "dev"
+        #expect(try RuntimeConfiguration.load(from: env).quotaLeaseTTL == .seconds(30))
+        env["TOKEN_RUNTIME_QUOTA_LEASE_TTL"] = "90s"
+        #expect(try RuntimeConfiguration.load(from: env).quotaLeaseTTL == .seconds(90))
+        env["TOKEN_RUNTIME_QUOTA_LEASE_TTL"] = "0s"
+        #expect { try RuntimeConfiguration.load(from: env) } throws: { error in
+            (error as? ConfigurationErrors)?.errors.map(\.variable) == ["TOKEN_RUNTIME_QUOTA_LEASE_TTL"]
+        }
+    }
 }

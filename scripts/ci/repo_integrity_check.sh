@@ -101,7 +101,7 @@ if [ "$status" -ne 0 ]; then
     exit "$status"
 fi
 # The PostgreSQL suites are disabled without LJQ_TEST_DATABASE_URL: make sure they really ran.
-for suite in PostgresTokenStoreTests PostgresAuditSinkTests PostgresUsageLedgerTests UsageThroughGatewayTests; do
+for suite in PostgresTokenStoreTests PostgresAuditSinkTests PostgresUsageLedgerTests PostgresQuotaStoreTests UsageThroughGatewayTests; do
     if ! grep -q "Suite $suite passed" /tmp/ljq-swift-test.log; then
         echo "the $suite suite did not run" >&2
         exit 1

@@ -8,7 +8,7 @@ import TokenProtocol
 /// The runtime's parts, wired in one place and in a fixed order:
 /// configuration -> store (memory, or PostgreSQL with its client, listener and startup checks) ->
 /// metrics -> revocation event hub -> failed-authentication budget -> token service ->
-/// router and middleware -> server and background services in one application.
+/// quota authority and budget alerts -> router and middleware -> server and background services in one application.
 /// (Logging is bootstrapped by ``RuntimeServer`` before this.)
 public struct RuntimeApplication: Sendable {
     public let configuration: RuntimeConfiguration
@@ -20,6 +20,11 @@ public struct RuntimeApplication: Sendable {
     public let authFailures: AuthFailureBudget?
     /// Usage reported by gateways (`/v1/usage`) and each token's spend.
     public let ledger: any UsageLedger
+    /// `POST /v1/quota/lease` over the quota store of the ledger (nil: a ledger with no quota store
+    /// was given, and the route is not served).
+    public let quota: QuotaAuthority?
+    /// Budget alerts after each usage report (nil without a quota store).
+    public let budgetAlerts: BudgetAlerts?
     /// Services that run next to the HTTP server (started first, stopped last): the store's.
     let backgroundServices: [any Service]
     /// Runs once the background services run and before the port opens; a throw stops everything.
@@ -30,12 +35,15 @@ public struct RuntimeApplication: Sendable {
     /// `TOKEN_RUNTIME_DATABASE_URL`, whose client and revocation listener become background
     /// services and whose database is probed and migrated before the port opens (an unusable
     /// database fails startup within about `databaseTimeout` with a ``DatabaseStartupError``).
+    ///
+    /// `announcer` publishes quota recalls and budget alerts to the event stream's subscribers.
     public static func build(
-        configuration: RuntimeConfiguration, logger: Logger, clock: any WallClock = SystemWallClock()
+        configuration: RuntimeConfiguration, logger: Logger, clock: any WallClock = SystemWallClock(),
+        announcer: any StreamAnnouncer = DiscardingStreamAnnouncer()
     ) throws -> RuntimeApplication {
         switch configuration.store {
         case .memory:
-            return RuntimeApplication(configuration: configuration, logger: logger, clock: clock)
+            return RuntimeApplication(configuration: configuration, announcer: announcer, logger: logger, clock: clock)
         case .postgres:
             let variable = "TOKEN_RUNTIME_DATABASE_URL"
             let url: PostgresURL
@@ -54,9 +62,12 @@ public struct RuntimeApplication: Sendable {
                 logger: logger)
             let ledger = try PostgresUsageLedger(
                 client: client, configuration: .init(queryTimeout: configuration.databaseTimeout), logger: logger)
+            let quota = try PostgresQuotaStore(
+                client: client, configuration: .init(queryTimeout: configuration.databaseTimeout), logger: logger)
             let timeout = configuration.databaseTimeout
             return RuntimeApplication(
-                configuration: configuration, store: store, ledger: ledger, logger: logger, clock: clock,
+                configuration: configuration, store: store, ledger: ledger, quotaStore: quota, announcer: announcer, logger: logger,
+                clock: clock,
                 backgroundServices: [client, store],
                 beforeServerStarts: {
                     try await PostgresStartup.probe(url, variable: variable, timeout: timeout, logger: logger)
@@ -72,19 +83,30 @@ public struct RuntimeApplication: Sendable {
     /// Wires metrics, events, the service and the routes around `store` and `ledger` (default: new
     /// in-memory ones). Nothing runs in the background: tests and the gateway's in-process runtime
     /// use this.
+    ///
+    /// - Parameters:
+    ///   - quotaStore: the quota authority's store; nil: derived from `ledger` (an
+    ///     ``InMemoryQuotaStore`` settling an ``InMemoryUsageLedger``, a ``PostgresQuotaStore`` on a
+    ///     ``PostgresUsageLedger``'s client and schema; no quota route for another ledger).
+    ///   - announcer: publishes quota recalls and budget alerts (default: nowhere).
     public init(
         configuration: RuntimeConfiguration,
         store: any TokenStore = InMemoryTokenStore(),
         ledger: any UsageLedger = InMemoryUsageLedger(),
+        quotaStore: (any QuotaStore)? = nil,
+        announcer: any StreamAnnouncer = DiscardingStreamAnnouncer(),
         logger: Logger = Logger(label: "platform-token-runtime"),
         clock: any WallClock = SystemWallClock()
     ) {
-        self.init(configuration: configuration, store: store, ledger: ledger, logger: logger, clock: clock, backgroundServices: [])
+        self.init(
+            configuration: configuration, store: store, ledger: ledger, quotaStore: quotaStore, announcer: announcer, logger: logger,
+            clock: clock, backgroundServices: [])
     }
 
     init(
-        configuration: RuntimeConfiguration, store: any TokenStore, ledger: any UsageLedger, logger: Logger, clock: any WallClock,
-        backgroundServices: [any Service], beforeServerStarts: (@Sendable () async throws -> Void)? = nil
+        configuration: RuntimeConfiguration, store: any TokenStore, ledger: any UsageLedger, quotaStore: (any QuotaStore)?,
+        announcer: any StreamAnnouncer, logger: Logger, clock: any WallClock, backgroundServices: [any Service],
+        beforeServerStarts: (@Sendable () async throws -> Void)? = nil
     ) {
         self.configuration = configuration
         self.ledger = ledger
@@ -104,8 +126,6 @@ public struct RuntimeApplication: Sendable {
         } else {
             authFailures = nil
         }
-        self.backgroundServices = services
-        self.beforeServerStarts = beforeServerStarts
         // token service
         service = TokenService(
             store: store,
@@ -116,10 +136,36 @@ public struct RuntimeApplication: Sendable {
             // memory store has only this process's.
             onRevoke: store is PostgresTokenStore ? nil : Self.publisher(events)
         )
+        // quota authority and budget alerts
+        if let quotaStore = quotaStore ?? Self.quotaStore(for: ledger, timeout: configuration.databaseTimeout, logger: logger) {
+            quota = QuotaAuthority(
+                store: quotaStore, tokens: store, announcer: announcer, clock: clock, leaseTTL: configuration.quotaLeaseTTL.inSeconds,
+                metrics: QuotaMetrics(metrics))
+            budgetAlerts = BudgetAlerts(quota: quotaStore, tokens: store, announcer: announcer, clock: clock, logger: logger)
+            services.append(QuotaSweeper(store: quotaStore, clock: clock, logger: logger))
+        } else {
+            quota = nil
+            budgetAlerts = nil
+        }
+        self.backgroundServices = services
+        self.beforeServerStarts = beforeServerStarts
         if let shared = store as? PostgresTokenStore {
             shared.observeRevocations { tokenID, digest in
                 events.publish(RevocationEvent(jti: tokenID, tokenDigest: digest.hex, revokedAt: SystemWallClock().now()))
             }
+        }
+    }
+
+    /// The quota store that goes with `ledger`, if there is one.
+    static func quotaStore(for ledger: any UsageLedger, timeout: Duration, logger: Logger) -> (any QuotaStore)? {
+        switch ledger {
+        case let memory as InMemoryUsageLedger:
+            return InMemoryQuotaStore(ledger: memory)
+        case let shared as PostgresUsageLedger:
+            return try? PostgresQuotaStore(
+                client: shared.client, configuration: .init(schema: shared.configuration.schema, queryTimeout: timeout), logger: logger)
+        default:
+            return nil
         }
     }
 
@@ -130,7 +176,7 @@ public struct RuntimeApplication: Sendable {
     }
 
     /// Routes and middleware: health, introspection and RFC 7009, the admin API, the usage ledger, the
-    /// event stream.
+    /// quota authority, the event stream.
     public func buildRouter() -> Router<RuntimeRequestContext> {
         let router = Router(context: RuntimeRequestContext.self)
         router.add(middleware: RuntimeHTTPMiddleware(metrics: metrics, trustedProxies: configuration.trustedProxies))
@@ -140,7 +186,8 @@ public struct RuntimeApplication: Sendable {
         HealthRoutes(service: service, metrics: metrics).register(on: router)
         IntrospectionRoutes(service: service, auth: auth, maxBodyBytes: configuration.maxBodyBytes).register(on: router)
         AdminRoutes(service: service, auth: auth, maxBodyBytes: configuration.maxBodyBytes, ledger: ledger).register(on: router)
-        UsageRoutes(ledger: ledger, auth: auth, metrics: LedgerMetrics(metrics)).register(on: router)
+        UsageRoutes(ledger: ledger, auth: auth, metrics: LedgerMetrics(metrics), alerts: budgetAlerts).register(on: router)
+        if let quota { QuotaRoutes(authority: quota, auth: auth, maxBodyBytes: configuration.maxBodyBytes).register(on: router) }
         EventRoutes(hub: events, auth: auth, heartbeat: configuration.eventHeartbeat).register(on: router)
         return router
     }

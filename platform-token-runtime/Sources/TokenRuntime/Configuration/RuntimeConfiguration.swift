@@ -31,6 +31,9 @@ public struct RuntimeConfiguration: Sendable {
     public var eventHistory: Int = 10_000
     /// Interval of the heartbeat comments on `GET /v1/events`.
     public var eventHeartbeat: Duration = .seconds(5)
+    /// How long a gateway's quota lease (money granted by `POST /v1/quota/lease`) lives after its
+    /// holder's last call; a lapsed lease returns to the budget.
+    public var quotaLeaseTTL: Duration = .seconds(30)
     /// Slow and idle clients, and the connection cap (`TOKEN_RUNTIME_SERVER_*`).
     public var inbound = InboundLimits()
     /// HTTPS with `TOKEN_RUNTIME_TLS_CERT_FILE` and `TOKEN_RUNTIME_TLS_KEY_FILE`; nil serves plain HTTP.
@@ -121,6 +124,7 @@ public struct RuntimeConfiguration: Sendable {
         configuration.databaseTimeout = databaseTimeout
         configuration.eventHistory = env.int("TOKEN_RUNTIME_EVENT_HISTORY", default: 10_000, range: 1...10_000_000)
         configuration.eventHeartbeat = env.duration("TOKEN_RUNTIME_EVENT_HEARTBEAT", default: .seconds(5))
+        configuration.quotaLeaseTTL = env.duration("TOKEN_RUNTIME_QUOTA_LEASE_TTL", default: .seconds(30))
         configuration.inbound = InboundLimits.load(.tokenRuntime, from: &env)
         configuration.tls = ServerTLS.load(certVariable: "TOKEN_RUNTIME_TLS_CERT_FILE", keyVariable: "TOKEN_RUNTIME_TLS_KEY_FILE", from: &env)
         configuration.authFailureLimit = env.int("TOKEN_RUNTIME_AUTH_FAILURE_LIMIT", default: 120, range: 0...1_000_000)

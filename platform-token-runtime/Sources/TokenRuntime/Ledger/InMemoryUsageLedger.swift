@@ -27,19 +27,42 @@ public final class InMemoryUsageLedger: UsageLedger {
     }
 
     private let state = Mutex(State())
+    /// Told of the records each call found new, after they count in the rollups: the in-memory
+    /// quota store's settlement (``InMemoryQuotaStore``).
+    private let settlement = Mutex<(@Sendable ([UsageRecord]) -> Void)?>(nil)
 
     public init() {}
 
     public func record(_ records: [UsageRecord]) async throws -> UsageReportReceipt {
-        state.withLock { state in
-            var accepted = 0
+        let new = state.withLock { state in
+            var new: [UsageRecord] = []
             for record in records where state.seen.insert(record.id).inserted {
                 let key = RollupKey(
                     tokenID: record.tokenID, subject: record.subject, model: record.model, hour: UsageHour.start(of: record.time))
                 state.rollups[key, default: UsageTotals()].add(record)
-                accepted += 1
+                new.append(record)
             }
-            return UsageReportReceipt(accepted: accepted, duplicates: records.count - accepted)
+            return new
+        }
+        // Spend first, then the lease: a grant in between sees the cost twice, never not at all.
+        if !new.isEmpty, let settle = settlement.withLock({ $0 }) { settle(new) }
+        return UsageReportReceipt(accepted: new.count, duplicates: records.count - new.count)
+    }
+
+    /// Sets what is told of each call's new records (after they are added); one at a time.
+    func onNewRecords(_ settle: @escaping @Sendable ([UsageRecord]) -> Void) {
+        settlement.withLock { $0 = settle }
+    }
+
+    /// The token's spend in the hours `[from, to)` (`to` nil: no end), read at once (the quota store
+    /// calls this under its own lock; this lock is never held while taking that one).
+    func spend(tokenID: String, from: Int64, to: Int64?) -> Int64 {
+        state.withLock { state in
+            var total: Int64 = 0
+            for (key, totals) in state.rollups where key.tokenID == tokenID && key.hour >= from && (to.map { key.hour < $0 } ?? true) {
+                total += totals.spendNanoUSD.value
+            }
+            return total
         }
     }
 

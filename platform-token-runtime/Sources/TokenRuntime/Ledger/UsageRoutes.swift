@@ -11,6 +11,8 @@ struct UsageRoutes: Sendable {
     let ledger: any UsageLedger
     let auth: CallerAuthentication
     let metrics: LedgerMetrics
+    /// Budget alerts, checked in the background for the tokens of each report with new records.
+    var alerts: BudgetAlerts? = nil
 
     func register(on router: Router<RuntimeRequestContext>) {
         router.post(RouterPath(RuntimePath.usage)) { request, context in try await report(request, context: context) }
@@ -28,6 +30,7 @@ struct UsageRoutes: Sendable {
         if let problem = UsageReportLimits.problem(in: report) { throw APIError.invalidRequest(problem) }
         let receipt = try await Self.ledgerCall { try await ledger.record(report.records) }
         metrics.recorded(receipt)
+        if receipt.accepted > 0 { alerts?.checkInBackground(report.records) }
         context.logger.debug(
             "usage recorded", metadata: ["usage.accepted": "\(receipt.accepted)", "usage.duplicates": "\(receipt.duplicates)"])
         return JSONBody.response(.ok, receipt)
