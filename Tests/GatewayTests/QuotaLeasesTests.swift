@@ -135,3 +135,21 @@ extension QuotaLeases.Refusal {
         return -1
     }
 }
+
+@Suite struct AuditTrailReservationTests {
+    /// A stream cut off before its usage: the estimate is not trusted for a budget, the
+    /// reservation (the worst case) is charged; a real usage is charged as it is.
+    @Test func anEstimatedUsageIsChargedTheReservationAndARealOneItsCost() {
+        let price = ModelPrice(inputPerMTok: NanoUSD(1_000_000_000), outputPerMTok: NanoUSD(2_000_000_000))  // 1,000 and 2,000 nano-USD a token
+        for (estimated, expected) in [(true, Int64(777_777)), (false, Int64(10 * 1_000 + 5 * 2_000))] {
+            let sink = InMemoryAuditSink()
+            let trail = AuditTrail(AuditRecord(time: 0, requestID: "r", route: "/v1/chat/completions", status: 0, latencyMs: 0), sink: sink)
+            trail.reserve(holder: "gw-1", nanoUSD: 777_777)
+            trail.update(price: price) { _ in }
+            trail.finish(status: 200, usage: Usage(promptTokens: 10, completionTokens: 5, estimated: estimated))
+            let record = sink.records().first
+            #expect(record?.costNanoUSD == expected)
+            #expect(record?.leaseHolder == "gw-1")
+        }
+    }
+}
