@@ -204,7 +204,7 @@ import Testing
 
     @Test func aKilledGatewaysLeaseComesBackAfterItsTTL() async throws {
         try await TestStack.run { stack in
-            async let runtimeStart = stack.tokenRuntime(environment: ["TOKEN_RUNTIME_QUOTA_LEASE_TTL": "2"])
+            async let runtimeStart = stack.tokenRuntime(environment: ["TOKEN_RUNTIME_QUOTA_LEASE_TTL": "2s"])
             async let upstreamStart = stack.mockUpstream()
             let (runtime, upstream) = try await (runtimeStart, upstreamStart)
             let gateways = try await gateways(stack, [runtime], count: 2, upstream: upstream)
