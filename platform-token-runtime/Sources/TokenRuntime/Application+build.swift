@@ -7,15 +7,20 @@ import TokenProtocol
 
 /// The runtime's parts, wired in one place and in a fixed order:
 /// configuration -> store (memory, or PostgreSQL with its client, listener and startup checks) ->
-/// metrics -> revocation event hub -> failed-authentication budget -> token service ->
+/// metrics -> event hub, alert webhook and announcer -> failed-authentication budget -> token service ->
 /// router and middleware -> server and background services in one application.
 /// (Logging is bootstrapped by ``RuntimeServer`` before this.)
 public struct RuntimeApplication: Sendable {
     public let configuration: RuntimeConfiguration
     public let service: TokenService
     public let metrics: RuntimeMetrics
-    /// Revocations for `GET /v1/events` subscribers.
+    /// Revocations and the other stream events for `GET /v1/events` subscribers.
     public let events: RevocationEventHub
+    /// Announces stream events (policy updates, quota recalls, budget alerts) to the subscribers
+    /// of every replica; budget alerts also go to the alert webhook.
+    public let announcer: any StreamAnnouncer
+    /// `TOKEN_RUNTIME_ALERT_WEBHOOK_URL`'s delivery (nil when unset); runs as a background service.
+    public let alertWebhook: BudgetAlertWebhook?
     /// Wrong credentials per client address (nil with TOKEN_RUNTIME_AUTH_FAILURE_LIMIT=0).
     public let authFailures: AuthFailureBudget?
     /// Usage reported by gateways (`/v1/usage`) and each token's spend.
@@ -95,8 +100,15 @@ public struct RuntimeApplication: Sendable {
         // revocation events
         let events = RevocationEventHub(historyLimit: configuration.eventHistory)
         self.events = events
-        // forged-credential defence
         var services = backgroundServices
+        let webhook = configuration.alertWebhookURL.map {
+            BudgetAlertWebhook(configuration: .init(url: $0), metricsFactory: metrics.factory, logger: logger)
+        }
+        if let webhook { services.append(webhook) }
+        self.alertWebhook = webhook
+        let announcer = ClusterStreamAnnouncer(hub: events, store: store, webhook: webhook, logger: logger)
+        self.announcer = announcer
+        // forged-credential defence
         if configuration.authFailureLimit > 0 {
             let budget = AuthFailureBudget(failuresPerMinute: configuration.authFailureLimit, clock: clock, logger: logger)
             services.append(PeriodicTask(every: .seconds(30)) { budget.sweep() })
@@ -114,12 +126,14 @@ public struct RuntimeApplication: Sendable {
             metrics: metrics,
             // A shared database tells every replica (this one included) of each revocation; a
             // memory store has only this process's.
-            onRevoke: store is PostgresTokenStore ? nil : Self.publisher(events)
+            onRevoke: store is PostgresTokenStore ? nil : Self.publisher(events),
+            announcer: announcer
         )
         if let shared = store as? PostgresTokenStore {
             shared.observeRevocations { tokenID, digest in
                 events.publish(RevocationEvent(jti: tokenID, tokenDigest: digest.hex, revokedAt: SystemWallClock().now()))
             }
+            shared.observeStreamEvents { event in events.publish(event) }
         }
     }
 

@@ -11,6 +11,9 @@ public protocol TokenStore: Sendable {
     /// Marks a token revoked at `time` unless it already is; returns the record as stored
     /// afterwards (an earlier revocation time is kept), or nil when no such id exists.
     func revoke(id: String, at time: Int64) async throws -> TokenRecord?
+    /// Replaces a token's policy; returns the record as stored afterwards, or nil when no such id
+    /// exists. When it returns, no replica serves the old policy from memory (as ``revoke(id:at:)``).
+    func update(id: String, policy: TokenPolicy) async throws -> TokenRecord?
     /// One page of records in issue order, filtered.
     func list(_ query: TokenQuery, now: Double) async throws -> TokenPage
     /// Lookups by digest answered from memory, over all lookups by digest (0 when none).

@@ -22,19 +22,23 @@ public final class TokenService: Sendable {
     public let limits: Limits
     let metrics: RuntimeMetrics
     let revocationListener: (@Sendable (TokenRecord) async -> Void)?
+    /// Tells every replica's event subscribers of policy updates (nil: nobody is told).
+    let announcer: (any StreamAnnouncer)?
 
     public init(
         store: any TokenStore,
         clock: any WallClock = SystemWallClock(),
         limits: Limits = Limits(),
         metrics: RuntimeMetrics = RuntimeMetrics(),
-        onRevoke: (@Sendable (TokenRecord) async -> Void)? = nil
+        onRevoke: (@Sendable (TokenRecord) async -> Void)? = nil,
+        announcer: (any StreamAnnouncer)? = nil
     ) {
         self.store = store
         self.clock = clock
         self.limits = limits
         self.metrics = metrics
         self.revocationListener = onRevoke
+        self.announcer = announcer
     }
 
     /// Issues a new token. The returned ``IssuedToken`` is the only place the token appears.
@@ -94,6 +98,23 @@ public final class TokenService: Sendable {
         guard let after = try await store.revoke(id: id, at: Int64(clock.now().rounded(.down))) else { return nil }
         metrics.tokensRevoked.increment()
         await revocationListener?(after)
+        return after
+    }
+
+    /// Changes a token's policy claims: the merged policy must pass ``TokenPolicy/validate()``.
+    /// Once the store has the new policy (and no replica serves the old one from memory), announces
+    /// `updated` so gateways drop what they cached. Nil when no token has that id.
+    public func update(id: String, _ patch: TokenPolicyPatch) async throws -> TokenRecord? {
+        guard let before = try await store.record(id: id) else { return nil }
+        let policy = patch.applied(to: before.policy)
+        do throws(TokenPolicy.Invalid) {
+            try policy.validate()
+        } catch {
+            throw TokenServiceError.invalidRequest(error.message)
+        }
+        guard let after = try await store.update(id: id, policy: policy) else { return nil }
+        await announcer?.announce(
+            .updated(TokenUpdatedEvent(jti: after.id, tokenDigest: after.digest.hex, updatedAt: clock.now())))
         return after
     }
 
