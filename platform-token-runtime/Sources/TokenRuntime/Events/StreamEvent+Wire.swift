@@ -27,15 +27,4 @@ extension StreamEvent {
         }
     }
 
-    /// The event named `name` with `data` as its JSON; nil for an unknown name.
-    public init?(name: String, data: Data) throws {
-        let decoder = JSONDecoder()
-        switch name {
-        case RevocationStream.revoked: self = .revoked(try decoder.decode(RevocationEvent.self, from: data))
-        case RevocationStream.updated: self = .updated(try decoder.decode(TokenUpdatedEvent.self, from: data))
-        case RevocationStream.recall: self = .recall(try decoder.decode(QuotaRecallEvent.self, from: data))
-        case RevocationStream.budget: self = .budget(try decoder.decode(BudgetAlertEvent.self, from: data))
-        default: return nil
-        }
-    }
 }
