@@ -150,6 +150,29 @@ import TokenProtocol
             #expect(try await store.update(id: "tok_unknown", policy: changed) == nil)
         }
     }
+
+    /// Concurrent PATCHes of different claims all hold: each is a compare-and-set, retried.
+    @Test(arguments: StoreKind.available)
+    func concurrentUpdatesOfDifferentClaimsAreNotLost(_ kind: StoreKind) async throws {
+        try await kind.withStore { store in
+            let service = TokenService(store: store, clock: ManualWallClock(1_800_000_000))
+            let issued = try await service.issue(IssueTokenRequest(subject: "alice"))
+            let patches = [
+                TokenPolicyPatch(rateLimitRPM: .set(1)), TokenPolicyPatch(rateLimitTPM: .set(2)),
+                TokenPolicyPatch(models: .set(["m"])), TokenPolicyPatch(maxBudget: .set(NanoUSD(4))),
+            ]
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for patch in patches { group.addTask { _ = try await service.update(id: issued.view.id, patch) } }
+                try await group.waitForAll()
+            }
+            #expect(
+                try await store.record(id: issued.view.id)?.policy
+                    == TokenPolicy(rateLimitRPM: 1, rateLimitTPM: 2, models: ["m"], maxBudget: NanoUSD(4)))
+            // A compare-and-set against a policy that is no longer stored changes nothing.
+            #expect(try await store.update(id: issued.view.id, policy: TokenPolicy(), ifCurrent: TokenPolicy()) == nil)
+            #expect(try await store.record(id: issued.view.id)?.policy.rateLimitRPM == 1)
+        }
+    }
 }
 
 /// What only the PostgreSQL store has: durability, schema, replicas sharing one database.

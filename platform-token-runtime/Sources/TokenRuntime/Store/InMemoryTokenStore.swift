@@ -57,9 +57,9 @@ public final class InMemoryTokenStore: TokenStore {
         }
     }
 
-    public func update(id: String, policy: TokenPolicy) async throws -> TokenRecord? {
+    public func update(id: String, policy: TokenPolicy, ifCurrent expected: TokenPolicy?) async throws -> TokenRecord? {
         state.withLock { state in
-            guard var record = state.byID[id] else { return nil }
+            guard var record = state.byID[id], expected.map({ $0 == record.policy }) ?? true else { return nil }
             record.policy = policy
             state.byID[id] = record
             return record

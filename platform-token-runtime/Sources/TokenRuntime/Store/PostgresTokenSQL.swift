@@ -124,15 +124,22 @@ struct PostgresTokenSQL: Sendable {
     /// `<seq>:<token id>:<digest hex>:updated` (a number of the revocation sequence, so replicas
     /// acknowledge it as they do revocations). Row: seq, then the record; none for an unknown id.
     /// A replica that does not know the `:updated` suffix drops its whole memory layer (safe).
-    func update(id: String, policy: TokenPolicy) -> PostgresQuery {
-        var binds = PostgresBindings(capacity: TokenPolicy.postgresColumns.count + 1)
+    func update(id: String, policy: TokenPolicy, ifCurrent expected: TokenPolicy?) -> PostgresQuery {
+        let columns = TokenPolicy.postgresColumns
+        var binds = PostgresBindings(capacity: 2 * columns.count + 2)
         policy.bind(into: &binds)
-        let assignments = TokenPolicy.postgresColumns.enumerated().map { "\($1) = $\($0 + 1)" }.joined(separator: ", ")
+        let assignments = columns.enumerated().map { "\($1) = $\($0 + 1)" }.joined(separator: ", ")
         binds.append(id)
+        var condition = "id = $\(binds.count)"
+        if let expected {
+            let first = binds.count + 1
+            expected.bind(into: &binds)
+            condition += columns.enumerated().map { " AND \($1) IS NOT DISTINCT FROM $\(first + $0)" }.joined()
+        }
         binds.append(channel)
         let sql = """
             WITH updated AS (
-                UPDATE \(tokens) SET \(assignments) WHERE id = $\(binds.count - 1)
+                UPDATE \(tokens) SET \(assignments) WHERE \(condition)
                 RETURNING \(Self.columns)
             ), numbered AS (
                 SELECT nextval('\(revocationSequence)') AS seq, updated.* FROM updated

@@ -178,11 +178,11 @@ public final class PostgresTokenStore: TokenStore, Service {
     /// Replaces the policy in one transaction (serialized with revocations, so its notification
     /// takes its turn in their sequence), updates this replica's memory, then waits until the
     /// other replicas have dropped theirs, as ``revoke(id:at:)`` does.
-    public func update(id: String, policy: TokenPolicy) async throws -> TokenRecord? {
+    public func update(id: String, policy: TokenPolicy, ifCurrent expected: TokenPolicy?) async throws -> TokenRecord? {
         let outcome = try await database { [client, sql, logger] in
             try await client.withTransaction(logger: logger) { connection -> (TokenRecord, Int64)? in
                 try await connection.query(sql.lockRevocations, logger: logger)
-                guard let row = try await Self.firstRow(connection.query(sql.update(id: id, policy: policy), logger: logger)) else {
+                guard let row = try await Self.firstRow(connection.query(sql.update(id: id, policy: policy, ifCurrent: expected), logger: logger)) else {
                     return nil
                 }
                 let sequence = try row.makeRandomAccess()[0].decode(Int64.self)

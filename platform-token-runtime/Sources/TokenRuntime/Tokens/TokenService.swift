@@ -102,21 +102,29 @@ public final class TokenService: Sendable {
     }
 
     /// Changes a token's policy claims: the merged policy must pass ``TokenPolicy/validate()``.
-    /// Once the store has the new policy (and no replica serves the old one from memory), announces
-    /// `updated` so gateways drop what they cached. Nil when no token has that id.
+    /// The change is a compare-and-set against the policy it was merged with, retried when another
+    /// change came between (so two PATCHes of different claims both hold). Once the store has the
+    /// new policy (and no replica serves the old one from memory), announces `updated` so gateways
+    /// drop what they cached. Nil when no token has that id.
     public func update(id: String, _ patch: TokenPolicyPatch) async throws -> TokenRecord? {
-        guard let before = try await store.record(id: id) else { return nil }
-        let policy = patch.applied(to: before.policy)
-        do throws(TokenPolicy.Invalid) {
-            try policy.validate()
-        } catch {
-            throw TokenServiceError.invalidRequest(error.message)
+        for _ in 0..<Self.updateAttempts {
+            guard let before = try await store.record(id: id) else { return nil }
+            let policy = patch.applied(to: before.policy)
+            do throws(TokenPolicy.Invalid) {
+                try policy.validate()
+            } catch {
+                throw TokenServiceError.invalidRequest(error.message)
+            }
+            guard let after = try await store.update(id: id, policy: policy, ifCurrent: before.policy) else { continue }
+            await announcer?.announce(
+                .updated(TokenUpdatedEvent(jti: after.id, tokenDigest: after.digest.hex, updatedAt: clock.now())))
+            return after
         }
-        guard let after = try await store.update(id: id, policy: policy) else { return nil }
-        await announcer?.announce(
-            .updated(TokenUpdatedEvent(jti: after.id, tokenDigest: after.digest.hex, updatedAt: clock.now())))
-        return after
+        throw TokenStoreError.unavailable("the token's policy kept changing under concurrent updates")
     }
+
+    /// Compare-and-set rounds of one update before it gives up (503).
+    static let updateAttempts = 8
 
     /// RFC 7009: revokes the token if it exists; unknown or malformed tokens are not an error.
     public func revoke(token: String) async throws {
