@@ -70,13 +70,17 @@ import TokenProtocol
 
     @Test func aDeadWebhookDoesNotBlockTheAnnouncer() async throws {
         let port = try TestDatabase.closedPort()
-        let runtime = runtime(webhook: "http://127.0.0.1:\(port)/hook")
-        let webhook = try #require(runtime.alertWebhook)
+        let webhook = BudgetAlertWebhook(
+            configuration: .init(
+                url: "http://127.0.0.1:\(port)/hook", timeout: .milliseconds(300), shutdownGracePeriod: .milliseconds(100)),
+            logger: TestDatabase.logger("webhook", level: .critical))
+        let hub = RevocationEventHub(epoch: "e")
+        let announcer = ClusterStreamAnnouncer(hub: hub, store: InMemoryTokenStore(), webhook: webhook, logger: Logger(label: "test"))
         try await TestDatabase.withServices([webhook]) {
             let started = ContinuousClock.now
-            for _ in 0..<100 { await runtime.announcer.announce(.budget(Self.alert)) }
+            for _ in 0..<100 { await announcer.announce(.budget(Self.alert)) }
             #expect(ContinuousClock.now - started < .seconds(2))
-            #expect(runtime.events.currentID.sequence == 100)
+            #expect(hub.currentID.sequence == 100)
             #expect(webhook.queuedCount > 0, "the alerts wait in the queue while the webhook is down")
         }
     }

@@ -47,8 +47,11 @@ struct ReplicaEventsTests {
 
     @Test func aRecallAndABudgetAlertAnnouncedOnOneReplicaReachTheSubscribersOfBoth() async throws {
         try await withPostgresStores(2, label: "announce") { stores in
-            let a = RuntimeApplication(configuration: .testing(), store: stores[0])
-            let b = RuntimeApplication(configuration: .testing(), store: stores[1])
+            // Both replicas have a webhook; their services do not run here, so its queue keeps what it is given.
+            var configuration = RuntimeConfiguration.testing()
+            configuration.alertWebhookURL = "http://127.0.0.1:9/hook"
+            let a = RuntimeApplication(configuration: configuration, store: stores[0])
+            let b = RuntimeApplication(configuration: configuration, store: stores[1])
             let atA = a.events.subscribe(after: nil)
             let atB = b.events.subscribe(after: nil)
             let recall = StreamEvent.recall(QuotaRecallEvent(jti: "tok_1"))
@@ -66,6 +69,9 @@ struct ReplicaEventsTests {
             // Once in each replica's history, the announcing replica's included.
             #expect(a.events.currentID.sequence == 2)
             #expect(b.events.currentID.sequence == 2)
+            // Only the announcing replica POSTs the alert; the other heard it but does not again.
+            #expect(a.alertWebhook?.queuedCount == 1)
+            #expect(b.alertWebhook?.queuedCount == 0)
         }
     }
 
