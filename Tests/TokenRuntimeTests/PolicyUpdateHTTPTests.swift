@@ -66,7 +66,7 @@ import TokenProtocol
     }
 
     @Test func patchSetsClearsAndKeepsClaims() async throws {
-        try await withApp { client, _ in
+        try await withApp { client, runtime in
             let issued = try await issue(
                 client, #"{"subject":"alice","rate_limit_rpm":60,"rate_limit_tpm":1000,"models":["gpt-4o-mini"]}"#)
             let uri = "/v1/tokens/\(issued.view.id)"
@@ -86,9 +86,14 @@ import TokenProtocol
             view = try JSONDecoder().decode(TokenView.self, from: Data(text.utf8))
             #expect(view.policy == TokenPolicy(rateLimitTPM: 1000, models: ["a", "b"], maxBudget: NanoUSD(3_000_000_000)))
 
+            let before = runtime.events.currentID
             (status, text) = try await call(client, .patch, uri, "{}")
             #expect(status == .ok)
             #expect(try JSONDecoder().decode(TokenView.self, from: Data(text.utf8)).policy == view.policy)
+            (status, _) = try await call(client, .patch, uri, #"{"models":["a","b"]}"#)
+            #expect(status == .ok)
+            #expect(runtime.events.currentID == before, "a PATCH that changes nothing announces nothing")
+            #expect(before.sequence == 2, "each PATCH that changed something announced one update")
         }
     }
 

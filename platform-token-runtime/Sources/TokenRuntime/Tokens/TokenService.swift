@@ -115,6 +115,8 @@ public final class TokenService: Sendable {
             } catch {
                 throw TokenServiceError.invalidRequest(error.message)
             }
+            // Nothing changes: nothing to write, and no `updated` for gateways to act on.
+            if policy == before.policy { return before }
             guard let after = try await store.update(id: id, policy: policy, ifCurrent: before.policy) else { continue }
             await announcer?.announce(
                 .updated(TokenUpdatedEvent(jti: after.id, tokenDigest: after.digest.hex, updatedAt: clock.now())))
