@@ -64,7 +64,9 @@ import TokenProtocol
             { $0.scope = "" }, { $0.clientID = "c" }, { $0.username = "" }, { $0.sub = "s" }, { $0.tokenType = "Bearer" },
             { $0.exp = Int64.max }, { $0.iat = Int64.min }, { $0.nbf = 0 }, { $0.aud = "" }, { $0.iss = "i" }, { $0.jti = "j" },
             { $0.status = .active }, { $0.policy.rateLimitRPM = Int(Int32.max) }, { $0.policy.rateLimitTPM = 1 },
-            { $0.policy.models = [] }, { $0.policy.models = ["only"] },
+            { $0.policy.models = [] }, { $0.policy.models = ["only"] }, { $0.policy.maxBudget = NanoUSD(12_500_000_000) },
+            { $0.policy.maxBudget = .zero }, { $0.policy.maxBudget = NanoUSD(1) }, { $0.policy.maxBudget = NanoUSD(Int64.max) },
+            { $0.policy.budgetPeriod = .month },
         ]
         for (index, set) in setters.enumerated() {
             var answer = IntrospectionResponse(active: true)
@@ -93,6 +95,19 @@ import TokenProtocol
             let encoded = try Self.encoderBytes(answer)
             #expect(written == encoded, "character \(sample.unicodeScalars.map { $0.value })")
         }
+    }
+
+    /// A budget among the other claims: `max_budget_usd` is the exact decimal number JSONEncoder
+    /// writes for the amount's `Decimal`, and decodes back to the same amount.
+    @Test(arguments: ["12.5", "0.000000001", "1234567.123456789", "100", "0"])
+    func budgetClaimsMatchJSONEncoder(_ dollars: String) throws {
+        var answer = Self.full
+        answer.policy.maxBudget = NanoUSD(decimalUSD: dollars)
+        answer.policy.budgetPeriod = .day
+        let written = Self.writerBytes(answer)
+        #expect(written == (try Self.encoderBytes(answer)))
+        #expect(String(decoding: written, as: UTF8.self).contains("\"max_budget_usd\":\(dollars),"))
+        #expect(try JSONDecoder().decode(IntrospectionResponse.self, from: Data(written)) == answer)
     }
 
     @Test func writtenAnswerDecodesToTheSameValue() throws {

@@ -125,6 +125,54 @@ import TokenProtocol
             #expect(try await store.record(id: issued.view.id)?.revokedAt == times.first!)
         }
     }
+
+    /// Every claim, the budget's included, is kept exactly; an update replaces the policy and
+    /// leaves the rest of the record; an unknown id updates nothing.
+    @Test(arguments: StoreKind.available)
+    func budgetClaimsAreKeptAndUpdated(_ kind: StoreKind) async throws {
+        try await kind.withStore { store in
+            let service = TokenService(store: store, clock: ManualWallClock(1_800_000_000))
+            let policy = TokenPolicy(
+                rateLimitRPM: 5, models: ["m"], maxBudget: NanoUSD(decimalUSD: "1234567.123456789"), budgetPeriod: .month)
+            let issued = try await service.issue(IssueTokenRequest(subject: "alice", policy: policy))
+            let stored = try #require(try await store.record(id: issued.view.id))
+            #expect(stored.policy == policy)
+            #expect(try await store.record(digest: TokenDigest(token: issued.token))?.policy == policy)
+            #expect(try await store.list(TokenQuery(subject: "alice"), now: 1_800_000_000).records.map(\.policy) == [policy])
+
+            let changed = TokenPolicy(rateLimitTPM: 9, maxBudget: .zero)
+            let updated = try #require(try await store.update(id: issued.view.id, policy: changed))
+            var expected = stored
+            expected.policy = changed
+            #expect(updated == expected)
+            #expect(try await store.record(id: issued.view.id) == expected)
+            #expect(try await store.record(digest: TokenDigest(token: issued.token)) == expected)
+            #expect(try await store.update(id: "tok_unknown", policy: changed) == nil)
+        }
+    }
+
+    /// Concurrent PATCHes of different claims all hold: each is a compare-and-set, retried.
+    @Test(arguments: StoreKind.available)
+    func concurrentUpdatesOfDifferentClaimsAreNotLost(_ kind: StoreKind) async throws {
+        try await kind.withStore { store in
+            let service = TokenService(store: store, clock: ManualWallClock(1_800_000_000))
+            let issued = try await service.issue(IssueTokenRequest(subject: "alice"))
+            let patches = [
+                TokenPolicyPatch(rateLimitRPM: .set(1)), TokenPolicyPatch(rateLimitTPM: .set(2)),
+                TokenPolicyPatch(models: .set(["m"])), TokenPolicyPatch(maxBudget: .set(NanoUSD(4))),
+            ]
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for patch in patches { group.addTask { _ = try await service.update(id: issued.view.id, patch) } }
+                try await group.waitForAll()
+            }
+            #expect(
+                try await store.record(id: issued.view.id)?.policy
+                    == TokenPolicy(rateLimitRPM: 1, rateLimitTPM: 2, models: ["m"], maxBudget: NanoUSD(4)))
+            // A compare-and-set against a policy that is no longer stored changes nothing.
+            #expect(try await store.update(id: issued.view.id, policy: TokenPolicy(), ifCurrent: TokenPolicy()) == nil)
+            #expect(try await store.record(id: issued.view.id)?.policy.rateLimitRPM == 1)
+        }
+    }
 }
 
 /// What only the PostgreSQL store has: durability, schema, replicas sharing one database.
@@ -138,10 +186,10 @@ struct PostgresTokenStoreTests {
                 try await group.waitForAll()
             }
             let rows = try await store.client.query(
-                "SELECT component, version FROM \(unescaped: "\"\(store.sql.schema)\"").schema_migrations").collect()
+                "SELECT component, version FROM \(unescaped: "\"\(store.sql.schema)\"").schema_migrations ORDER BY version").collect()
             let versions = try rows.map { try $0.decode((String, Int).self) }
-            #expect(versions.map(\.0) == ["token_runtime"])
-            #expect(versions.map(\.1) == [1])
+            #expect(versions.map(\.0) == ["token_runtime", "token_runtime"])
+            #expect(versions.map(\.1) == [1, 2])
         }
     }
 

@@ -4,12 +4,12 @@ import ServiceSupport
 import TokenProtocol
 import TokenRuntime
 
-/// Admin CLI: issue, revoke, show and list tokens through a running runtime's admin API.
+/// Admin CLI: issue, update, revoke, show and list tokens through a running runtime's admin API.
 struct TokenCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "token",
         abstract: "Manage tokens through a running platform-token-runtime's admin API.",
-        subcommands: [Issue.self, Revoke.self, Show.self, List.self]
+        subcommands: [Issue.self, Update.self, Revoke.self, Show.self, List.self]
     )
 
     struct Connection: ParsableArguments {
@@ -50,13 +50,53 @@ struct TokenCommand: AsyncParsableCommand {
             let issued = try await connection.client().issue(
                 IssueTokenRequest(
                     subject: subject, ttlSeconds: ttlSeconds, scopes: scope.isEmpty ? nil : scope, clientID: clientId,
-                    policy: policy.policy))
+                    policy: try policy.policy()))
             if json {
                 try printJSON(issued)
             } else {
                 print(issued.token)
                 FileHandle.standardError.write(Data("id \(issued.view.id), expires at \(issued.view.expiresAt)\n".utf8))
             }
+        }
+    }
+
+    struct Update: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Change a token's claims; those not named stay as they are.",
+            discussion: "Set a claim with its option, clear it with --clear-<claim>. Prints the token as changed.")
+        @OptionGroup var connection: Connection
+        @Argument(help: "The token id (tok_...).") var id: String
+        @OptionGroup(title: "Policy") var policy: PolicyOptions
+        @Flag(help: "Remove the requests-per-minute limit (the gateway default applies).") var clearRateLimitRpm = false
+        @Flag(help: "Remove the tokens-per-minute limit (the gateway default applies).") var clearRateLimitTpm = false
+        @Flag(help: "Allow every model.") var clearModels = false
+        @Flag(help: "Remove the budget (and its period).") var clearMaxBudget = false
+        @Flag(help: "Make the budget a total one (never renews).") var clearBudgetPeriod = false
+
+        func run() async throws {
+            let patch = try patch()
+            guard !patch.isEmpty else { throw ValidationError("name at least one claim to set or clear") }
+            try printJSON(try await connection.client().update(id: id, patch))
+        }
+
+        func patch() throws -> TokenPolicyPatch {
+            func change<Value>(_ value: Value?, clear: Bool, _ option: String, _ flag: String? = nil) throws -> TokenPolicyPatch.Change<Value> {
+                switch (value, clear) {
+                case (nil, false): return .unchanged
+                case (nil, true): return .clear
+                case (let value?, false): return .set(value)
+                case (_?, true): throw ValidationError("--\(option) and --\(flag ?? "clear-" + option) contradict each other")
+                }
+            }
+            var patch = TokenPolicyPatch(
+                rateLimitRPM: try change(policy.rateLimitRpm, clear: clearRateLimitRpm, "rate-limit-rpm"),
+                rateLimitTPM: try change(policy.rateLimitTpm, clear: clearRateLimitTpm, "rate-limit-tpm"),
+                models: try change(policy.model.isEmpty ? nil : policy.model, clear: clearModels, "model", "clear-models"),
+                maxBudget: try change(try policy.maxBudgetUsd.map(PolicyOptions.dollars), clear: clearMaxBudget, "max-budget-usd"),
+                budgetPeriod: try change(try policy.budgetPeriod.map(PolicyOptions.period), clear: clearBudgetPeriod, "budget-period"))
+            // Without a budget its period means nothing: clearing the budget clears the period too.
+            if clearMaxBudget, case .unchanged = patch.budgetPeriod { patch.budgetPeriod = .clear }
+            return patch
         }
     }
 
@@ -98,14 +138,31 @@ struct TokenCommand: AsyncParsableCommand {
     }
 }
 
-/// The options of ``TokenPolicy``'s claims, for `token issue`.
+/// The options of ``TokenPolicy``'s claims, for `token issue` and `token update`.
 struct PolicyOptions: ParsableArguments {
     @Option(help: "Model the token may use; repeat for more (default: any).") var model: [String] = []
     @Option(help: "Requests per minute (0: gateway default).") var rateLimitRpm: Int?
     @Option(help: "Tokens per minute (0: gateway default).") var rateLimitTpm: Int?
+    @Option(help: "Most the token may spend per budget period, in dollars (e.g. 12.5; exact to 9 decimals).")
+    var maxBudgetUsd: String?
+    @Option(help: "When the budget renews: total (never, the default), day or month (UTC).") var budgetPeriod: String?
 
-    var policy: TokenPolicy {
-        TokenPolicy(rateLimitRPM: rateLimitRpm, rateLimitTPM: rateLimitTpm, models: model.isEmpty ? nil : model)
+    func policy() throws -> TokenPolicy {
+        TokenPolicy(
+            rateLimitRPM: rateLimitRpm, rateLimitTPM: rateLimitTpm, models: model.isEmpty ? nil : model,
+            maxBudget: try maxBudgetUsd.map(Self.dollars), budgetPeriod: try budgetPeriod.map(Self.period))
+    }
+
+    static func dollars(_ text: String) throws -> NanoUSD {
+        guard let amount = NanoUSD(decimalUSD: text) else {
+            throw ValidationError("--max-budget-usd: a non-negative number of dollars with at most 9 decimals, like 12.5")
+        }
+        return amount
+    }
+
+    static func period(_ text: String) throws -> BudgetPeriod {
+        guard let period = BudgetPeriod(rawValue: text) else { throw ValidationError("--budget-period: use total, day or month") }
+        return period
     }
 }
 

@@ -7,15 +7,20 @@ import TokenProtocol
 
 /// The runtime's parts, wired in one place and in a fixed order:
 /// configuration -> store (memory, or PostgreSQL with its client, listener and startup checks) ->
-/// metrics -> revocation event hub -> failed-authentication budget -> token service ->
+/// metrics -> event hub, alert webhook and announcer -> failed-authentication budget -> token service ->
 /// quota authority and budget alerts -> router and middleware -> server and background services in one application.
 /// (Logging is bootstrapped by ``RuntimeServer`` before this.)
 public struct RuntimeApplication: Sendable {
     public let configuration: RuntimeConfiguration
     public let service: TokenService
     public let metrics: RuntimeMetrics
-    /// Revocations for `GET /v1/events` subscribers.
+    /// Revocations and the other stream events for `GET /v1/events` subscribers.
     public let events: RevocationEventHub
+    /// Announces stream events (policy updates, quota recalls, budget alerts) to the subscribers
+    /// of every replica; budget alerts also go to the alert webhook.
+    public let announcer: any StreamAnnouncer
+    /// `TOKEN_RUNTIME_ALERT_WEBHOOK_URL`'s delivery (nil when unset); runs as a background service.
+    public let alertWebhook: BudgetAlertWebhook?
     /// Wrong credentials per client address (nil with TOKEN_RUNTIME_AUTH_FAILURE_LIMIT=0).
     public let authFailures: AuthFailureBudget?
     /// Usage reported by gateways (`/v1/usage`) and each token's spend.
@@ -36,10 +41,10 @@ public struct RuntimeApplication: Sendable {
     /// services and whose database is probed and migrated before the port opens (an unusable
     /// database fails startup within about `databaseTimeout` with a ``DatabaseStartupError``).
     ///
-    /// `announcer` publishes quota recalls and budget alerts to the event stream's subscribers.
+    /// `announcer` replaces the ``ClusterStreamAnnouncer`` (tests record what is announced).
     public static func build(
         configuration: RuntimeConfiguration, logger: Logger, clock: any WallClock = SystemWallClock(),
-        announcer: any StreamAnnouncer = DiscardingStreamAnnouncer()
+        announcer: (any StreamAnnouncer)? = nil
     ) throws -> RuntimeApplication {
         switch configuration.store {
         case .memory:
@@ -88,13 +93,14 @@ public struct RuntimeApplication: Sendable {
     ///   - quotaStore: the quota authority's store; nil: derived from `ledger` (an
     ///     ``InMemoryQuotaStore`` settling an ``InMemoryUsageLedger``, a ``PostgresQuotaStore`` on a
     ///     ``PostgresUsageLedger``'s client and schema; no quota route for another ledger).
-    ///   - announcer: publishes quota recalls and budget alerts (default: nowhere).
+    ///   - announcer: replaces the ``ClusterStreamAnnouncer`` that publishes policy updates, quota
+    ///     recalls and budget alerts to every replica's subscribers (tests record them instead).
     public init(
         configuration: RuntimeConfiguration,
         store: any TokenStore = InMemoryTokenStore(),
         ledger: any UsageLedger = InMemoryUsageLedger(),
         quotaStore: (any QuotaStore)? = nil,
-        announcer: any StreamAnnouncer = DiscardingStreamAnnouncer(),
+        announcer: (any StreamAnnouncer)? = nil,
         logger: Logger = Logger(label: "platform-token-runtime"),
         clock: any WallClock = SystemWallClock()
     ) {
@@ -105,7 +111,7 @@ public struct RuntimeApplication: Sendable {
 
     init(
         configuration: RuntimeConfiguration, store: any TokenStore, ledger: any UsageLedger, quotaStore: (any QuotaStore)?,
-        announcer: any StreamAnnouncer, logger: Logger, clock: any WallClock, backgroundServices: [any Service],
+        announcer injected: (any StreamAnnouncer)?, logger: Logger, clock: any WallClock, backgroundServices: [any Service],
         beforeServerStarts: (@Sendable () async throws -> Void)? = nil
     ) {
         self.configuration = configuration
@@ -117,8 +123,15 @@ public struct RuntimeApplication: Sendable {
         // revocation events
         let events = RevocationEventHub(historyLimit: configuration.eventHistory)
         self.events = events
-        // forged-credential defence
         var services = backgroundServices
+        let webhook = configuration.alertWebhookURL.map {
+            BudgetAlertWebhook(configuration: .init(url: $0), metricsFactory: metrics.factory, logger: logger)
+        }
+        if let webhook { services.append(webhook) }
+        self.alertWebhook = webhook
+        let announcer = injected ?? ClusterStreamAnnouncer(hub: events, store: store, webhook: webhook, logger: logger)
+        self.announcer = announcer
+        // forged-credential defence
         if configuration.authFailureLimit > 0 {
             let budget = AuthFailureBudget(failuresPerMinute: configuration.authFailureLimit, clock: clock, logger: logger)
             services.append(PeriodicTask(every: .seconds(30)) { budget.sweep() })
@@ -134,7 +147,8 @@ public struct RuntimeApplication: Sendable {
             metrics: metrics,
             // A shared database tells every replica (this one included) of each revocation; a
             // memory store has only this process's.
-            onRevoke: store is PostgresTokenStore ? nil : Self.publisher(events)
+            onRevoke: store is PostgresTokenStore ? nil : Self.publisher(events),
+            announcer: announcer
         )
         // quota authority and budget alerts
         if let quotaStore = quotaStore ?? Self.quotaStore(for: ledger, timeout: configuration.databaseTimeout, logger: logger) {
@@ -153,6 +167,7 @@ public struct RuntimeApplication: Sendable {
             shared.observeRevocations { tokenID, digest in
                 events.publish(RevocationEvent(jti: tokenID, tokenDigest: digest.hex, revokedAt: SystemWallClock().now()))
             }
+            shared.observeStreamEvents { event in events.publish(event) }
         }
     }
 

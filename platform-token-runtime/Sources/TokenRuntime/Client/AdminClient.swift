@@ -28,6 +28,12 @@ public struct AdminClient: Sendable {
         try await send(.POST, "\(RuntimePath.tokens)/\(FormEncoding.escape(id))/revoke", as: TokenView.self)
     }
 
+    /// `PATCH /v1/tokens/{id}`: the token with its claims changed.
+    public func update(id: String, _ patch: TokenPolicyPatch) async throws -> TokenView {
+        let body = try JSONEncoder().encode(patch)
+        return try await send(.PATCH, "\(RuntimePath.tokens)/\(FormEncoding.escape(id))", body: body, as: TokenView.self)
+    }
+
     public func show(id: String) async throws -> TokenView {
         try await send(.GET, "\(RuntimePath.tokens)/\(FormEncoding.escape(id))", as: TokenView.self)
     }

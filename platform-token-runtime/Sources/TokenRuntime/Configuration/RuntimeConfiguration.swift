@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import NIOSSL
 import ServiceSupport
@@ -42,6 +43,8 @@ public struct RuntimeConfiguration: Sendable {
     public var authFailureLimit: Int = 120
     /// Proxies whose forwarding headers name the client.
     public var trustedProxies = TrustedProxies()
+    /// Where each budget alert announced on this replica is POSTed as JSON (nil: nowhere).
+    public var alertWebhookURL: String?
 
     public var isDev: Bool { environment == "dev" }
 
@@ -129,6 +132,14 @@ public struct RuntimeConfiguration: Sendable {
         configuration.tls = ServerTLS.load(certVariable: "TOKEN_RUNTIME_TLS_CERT_FILE", keyVariable: "TOKEN_RUNTIME_TLS_KEY_FILE", from: &env)
         configuration.authFailureLimit = env.int("TOKEN_RUNTIME_AUTH_FAILURE_LIMIT", default: 120, range: 0...1_000_000)
         configuration.trustedProxies = TrustedProxies.load("TOKEN_RUNTIME_TRUSTED_PROXIES", from: &env)
+        if let webhook = env.raw("TOKEN_RUNTIME_ALERT_WEBHOOK_URL") {
+            let lowered = webhook.lowercased()
+            if (lowered.hasPrefix("http://") || lowered.hasPrefix("https://")), let url = URL(string: webhook), url.host != nil {
+                configuration.alertWebhookURL = webhook
+            } else {
+                env.fail("TOKEN_RUNTIME_ALERT_WEBHOOK_URL", "must be an http:// or https:// URL with a host")
+            }
+        }
         try env.validate()
         return configuration
     }

@@ -5,10 +5,13 @@ import ServiceLifecycle
 import ServiceSupport
 import TokenProtocol
 
-/// `GET /v1/events`: revocations as server-sent events, authenticated like introspection.
+/// `GET /v1/events`: revocations and the other stream events as server-sent events, authenticated
+/// like introspection.
 ///
 /// Frames: `event: hello` (the current position, first), `event: revoked` (data: jti, token_digest,
-/// revoked_at), `event: reset` (drop every cached active entry), and `: heartbeat` comments every
+/// revoked_at), `event: updated` (jti, token_digest, updated_at), `event: recall` (jti),
+/// `event: budget` (a ``BudgetAlertEvent``), each with its id and its data as JSON with sorted keys;
+/// `event: reset` (drop every cached active entry), and `: heartbeat` comments every
 /// `heartbeat` so idle proxies keep the connection. Resume with `Last-Event-ID`. The stream ends on
 /// graceful shutdown, and with a reset when the subscriber fell too far behind.
 struct EventRoutes: Sendable {
@@ -61,19 +64,13 @@ struct EventRoutes: Sendable {
             body: body)
     }
 
-    static let encoder: JSONEncoder = {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return encoder
-    }()
-
     static func encode(_ frame: RevocationEventHub.Frame) -> ByteBuffer {
         switch frame {
         case .hello(let id):
             return ByteBuffer(string: "event: \(RevocationStream.hello)\nid: \(id)\ndata: {}\n\n")
-        case .revoked(let id, let event):
-            let data = (try? encoder.encode(event)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
-            return ByteBuffer(string: "event: \(RevocationStream.revoked)\nid: \(id)\ndata: \(data)\n\n")
+        case .event(let id, let event):
+            let data = (try? event.jsonData()).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+            return ByteBuffer(string: "event: \(event.name)\nid: \(id)\ndata: \(data)\n\n")
         case .reset(let id, let reason):
             return ByteBuffer(string: "event: \(RevocationStream.reset)\nid: \(id)\ndata: {\"reason\":\"\(reason)\"}\n\n")
         }

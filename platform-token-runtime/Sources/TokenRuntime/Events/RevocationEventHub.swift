@@ -3,8 +3,9 @@ import Synchronization
 import ServiceSupport
 import TokenProtocol
 
-/// Fans revocations out to `GET /v1/events` subscribers, and keeps a bounded history so a
-/// subscriber that reconnects with `Last-Event-ID` gets every event it missed.
+/// Fans stream events (revocations, policy updates, quota recalls, budget alerts) out to
+/// `GET /v1/events` subscribers, and keeps a bounded history so a subscriber that reconnects with
+/// `Last-Event-ID` gets every event it missed, whatever its kind.
 ///
 /// Subscribing and publishing share one lock, so a subscriber's replay and its live events meet
 /// with no gap and no duplicate. Each subscriber has a bounded buffer; one that falls that far
@@ -14,10 +15,16 @@ public final class RevocationEventHub: Sendable {
     public enum Frame: Sendable, Equatable {
         /// Where the stream stands (sent first), so a client that saw no event can still resume.
         case hello(RevocationEventID)
-        case revoked(RevocationEventID, RevocationEvent)
+        /// One event, at its position in the stream.
+        case event(RevocationEventID, StreamEvent)
         /// The client must drop every cached active entry: its position is older than the history,
         /// from another history, or it fell too far behind.
         case reset(RevocationEventID, reason: String)
+
+        /// A revocation at `id`.
+        public static func revoked(_ id: RevocationEventID, _ event: RevocationEvent) -> Frame {
+            .event(id, .revoked(event))
+        }
     }
 
     struct Subscriber {
@@ -26,7 +33,7 @@ public final class RevocationEventHub: Sendable {
 
     struct State {
         var sequence: UInt64 = 0
-        var history: [(UInt64, RevocationEvent)] = []
+        var history: [(UInt64, StreamEvent)] = []
         var historyStart = 0
         var subscribers: [UInt64: Subscriber] = [:]
         var nextSubscriber: UInt64 = 0
@@ -49,6 +56,11 @@ public final class RevocationEventHub: Sendable {
 
     /// Records a revocation and sends it to every subscriber.
     public func publish(_ event: RevocationEvent) {
+        publish(.revoked(event))
+    }
+
+    /// Records an event and sends it to every subscriber.
+    public func publish(_ event: StreamEvent) {
         // Streams are finished outside the lock: finishing runs their termination handlers.
         let overflowed: [AsyncStream<Frame>.Continuation] = state.withLock { state in
             var overflowed: [AsyncStream<Frame>.Continuation] = []
@@ -63,7 +75,7 @@ public final class RevocationEventHub: Sendable {
             }
             state.history.append((state.sequence, event))
             for (key, subscriber) in state.subscribers {
-                if case .dropped = subscriber.continuation.yield(.revoked(id, event)) {
+                if case .dropped = subscriber.continuation.yield(.event(id, event)) {
                     // Too far behind: its stream ends; the HTTP layer then sends a reset.
                     overflowed.append(subscriber.continuation)
                     state.subscribers[key] = nil
@@ -82,7 +94,7 @@ public final class RevocationEventHub: Sendable {
             let current = RevocationEventID(epoch: epoch, sequence: state.sequence)
             let retained = state.history[state.historyStart...]
             let oldestKept = retained.first?.0 ?? state.sequence + 1
-            var replay: [(UInt64, RevocationEvent)] = []
+            var replay: [(UInt64, StreamEvent)] = []
             if let text = lastEventID {
                 if let last = RevocationEventID(text), last.epoch == epoch, last.sequence <= state.sequence,
                     last.sequence + 1 >= oldestKept || last.sequence == state.sequence
@@ -100,7 +112,7 @@ public final class RevocationEventHub: Sendable {
                 return nil
             }
             for (sequence, event) in replay {
-                continuation.yield(.revoked(RevocationEventID(epoch: epoch, sequence: sequence), event))
+                continuation.yield(.event(RevocationEventID(epoch: epoch, sequence: sequence), event))
             }
             let key = state.nextSubscriber
             state.nextSubscriber += 1

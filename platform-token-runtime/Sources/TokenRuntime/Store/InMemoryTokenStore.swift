@@ -57,6 +57,15 @@ public final class InMemoryTokenStore: TokenStore {
         }
     }
 
+    public func update(id: String, policy: TokenPolicy, ifCurrent expected: TokenPolicy?) async throws -> TokenRecord? {
+        state.withLock { state in
+            guard var record = state.byID[id], expected.map({ $0 == record.policy }) ?? true else { return nil }
+            record.policy = policy
+            state.byID[id] = record
+            return record
+        }
+    }
+
     public func list(_ query: TokenQuery, now: Double) async throws -> TokenPage {
         state.withLock { state in
             var start = 0

@@ -11,6 +11,8 @@ struct PostgresTokenSQL: Sendable {
     let replicas: String
     let revocationSequence: String
     let channel: String
+    /// Where announced stream events travel between replicas (``StreamEventEnvelope`` payloads).
+    let eventsChannel: String
 
     init(schema: String) throws(SchemaNameError) {
         let quoted = try SchemaMigrator.quote(schema)
@@ -19,6 +21,7 @@ struct PostgresTokenSQL: Sendable {
         replicas = "\(quoted).token_runtime_replicas"
         revocationSequence = "\(quoted).token_revocation_seq"
         channel = schema == "public" ? "token_revoked" : "token_revoked_\(schema)"
+        eventsChannel = schema == "public" ? "token_events" : "token_events_\(schema)"
     }
 
     static let migrations: [SchemaMigration] = [
@@ -56,7 +59,16 @@ struct PostgresTokenSQL: Sendable {
                     started_at timestamptz NOT NULL DEFAULT now()
                 )
                 """,
-            ])
+            ]),
+        SchemaMigration(
+            version: 2, name: "budget claims",
+            statements: [
+                """
+                ALTER TABLE {schema}.tokens
+                    ADD COLUMN max_budget_nano_usd bigint CHECK (max_budget_nano_usd >= 0),
+                    ADD COLUMN budget_period text CHECK (budget_period IN ('total', 'day', 'month'))
+                """
+            ]),
     ]
 
     /// The record's own columns, then its ``TokenPolicy``'s (``TokenPolicy/postgresColumns``).
@@ -108,6 +120,40 @@ struct PostgresTokenSQL: Sendable {
         """
     }
 
+    /// Replaces a token's policy columns and notifies every listener on the revocation channel with
+    /// `<seq>:<token id>:<digest hex>:updated` (a number of the revocation sequence, so replicas
+    /// acknowledge it as they do revocations). Row: seq, then the record; none for an unknown id.
+    /// A replica that does not know the `:updated` suffix drops its whole memory layer (safe).
+    func update(id: String, policy: TokenPolicy, ifCurrent expected: TokenPolicy?) -> PostgresQuery {
+        let columns = TokenPolicy.postgresColumns
+        var binds = PostgresBindings(capacity: 2 * columns.count + 2)
+        policy.bind(into: &binds)
+        let assignments = columns.enumerated().map { "\($1) = $\($0 + 1)" }.joined(separator: ", ")
+        binds.append(id)
+        var condition = "id = $\(binds.count)"
+        if let expected {
+            let first = binds.count + 1
+            expected.bind(into: &binds)
+            condition += columns.enumerated().map { " AND \($1) IS NOT DISTINCT FROM $\(first + $0)" }.joined()
+        }
+        binds.append(channel)
+        let sql = """
+            WITH updated AS (
+                UPDATE \(tokens) SET \(assignments) WHERE \(condition)
+                RETURNING \(Self.columns)
+            ), numbered AS (
+                SELECT nextval('\(revocationSequence)') AS seq, updated.* FROM updated
+            )
+            SELECT seq, \(Self.columns),
+                pg_notify($\(binds.count), seq || ':' || id || ':' || encode(digest, 'hex') || ':\(Self.updatedSuffix)')
+            FROM numbered
+            """
+        return PostgresQuery(unsafeSQL: sql, binds: binds)
+    }
+
+    /// The last field of an update's notification on the revocation channel.
+    static let updatedSuffix = "updated"
+
     /// Records in issue order after the cursor, filtered; one more than the limit, to know
     /// whether another page follows.
     func list(_ query: TokenQuery, now: Double) -> PostgresQuery {
@@ -137,6 +183,11 @@ struct PostgresTokenSQL: Sendable {
         binds.append(max(0, query.limit) + 1)
         sql += " ORDER BY seq LIMIT $\(binds.count)"
         return PostgresQuery(unsafeSQL: sql, binds: binds)
+    }
+
+    /// Sends an announced stream event to every replica's listener.
+    func notify(event payload: String) -> PostgresQuery {
+        "SELECT pg_notify(\(eventsChannel), \(payload))"
     }
 
     // MARK: Replicas

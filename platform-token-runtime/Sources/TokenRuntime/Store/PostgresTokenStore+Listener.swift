@@ -59,20 +59,30 @@ extension PostgresTokenStore {
         }
         try await client.withConnection { connection in
             try await connection.listen(on: sql.channel) { notifications in
-                try await register(acknowledged: baseline)
-                logger.info(
-                    "revocation listener registered",
-                    metadata: ["replica.id": "\(replicaID)", "db.channel": "\(sql.channel)", "revocation.seq": "\(baseline)"])
-                try await withThrowingTaskGroup(of: Void.self) { group in
-                    group.addTask { try await self.keepHeartbeat() }
-                    group.addTask {
-                        for try await notification in notifications {
-                            await self.handleRevocation(payload: notification.payload)
+                try await connection.listen(on: sql.eventsChannel) { events in
+                    try await register(acknowledged: baseline)
+                    logger.info(
+                        "revocation listener registered",
+                        metadata: [
+                            "replica.id": "\(replicaID)", "db.channel": "\(sql.channel)", "revocation.seq": "\(baseline)",
+                        ])
+                    try await withThrowingTaskGroup(of: Void.self) { group in
+                        group.addTask { try await self.keepHeartbeat() }
+                        group.addTask {
+                            for try await notification in notifications {
+                                await self.handleRevocation(payload: notification.payload)
+                            }
+                            throw ListenerEnded()
                         }
-                        throw ListenerEnded()
+                        group.addTask {
+                            for try await notification in events {
+                                self.handleStreamEvent(payload: notification.payload)
+                            }
+                            throw ListenerEnded()
+                        }
+                        defer { group.cancelAll() }
+                        try await group.next()
                     }
-                    defer { group.cancelAll() }
-                    try await group.next()
                 }
             }
         }
@@ -110,23 +120,28 @@ extension PostgresTokenStore {
         }
     }
 
-    /// `"<seq>:<token id>:<digest hex>"`: drop the entry, then acknowledge the sequence number.
+    /// `"<seq>:<token id>:<digest hex>"` (a revocation) or the same with `:updated` (a policy
+    /// change): drop the entry, tell the revocation observer of a revocation, then acknowledge the
+    /// sequence number.
     func handleRevocation(payload: String) async {
-        let parts = payload.split(separator: ":", maxSplits: 2)
-        guard parts.count == 3, let sequence = Int64(parts[0]), let digest = TokenDigest(hex: parts[2]) else {
+        let parts = payload.split(separator: ":", omittingEmptySubsequences: false)
+        let isUpdate = parts.count == 4 && parts[3] == PostgresTokenSQL.updatedSuffix[...]
+        guard parts.count == 3 || isUpdate, let sequence = Int64(parts[0]), let digest = TokenDigest(hex: parts[2]) else {
             logger.error("unreadable revocation notification; dropping the whole memory layer", metadata: ["db.channel": "\(sql.channel)"])
             cache.withLock { $0.distrust() }
             return
         }
         cache.withLock { $0.invalidate(digest) }
-        revocationObserver.withLock { $0 }?(String(parts[1]), digest)
-        logger.debug("revocation received", metadata: ["token.id": "\(parts[1])", "revocation.seq": "\(sequence)"])
+        if !isUpdate { revocationObserver.withLock { $0 }?(String(parts[1]), digest) }
+        logger.debug(
+            isUpdate ? "policy update received" : "revocation received",
+            metadata: ["token.id": "\(parts[1])", "revocation.seq": "\(sequence)"])
         do {
             try await database { [client, sql, replicaID] in
                 _ = try await client.query(sql.acknowledge(replica: replicaID, sequence: sequence)).collect()
             }
         } catch {
-            // The revoker then waits the full staleness bound instead; nothing else to do.
+            // The writer then waits the full staleness bound instead; nothing else to do.
         }
     }
 

@@ -73,6 +73,10 @@ public final class PostgresTokenStore: TokenStore, Service {
     /// entry is dropped: feeds `GET /v1/events`, so subscribers of every replica hear every revocation.
     let revocationObserver = Mutex<(@Sendable (_ tokenID: String, _ digest: TokenDigest) -> Void)?>(nil)
 
+    /// Called for every announced stream event this replica hears of (its own included): feeds
+    /// `GET /v1/events` with the events of every replica.
+    let streamEventObserver = Mutex<(@Sendable (StreamEvent) -> Void)?>(nil)
+
     /// Sets the observer of revocations heard through LISTEN/NOTIFY.
     public func observeRevocations(_ observer: @escaping @Sendable (_ tokenID: String, _ digest: TokenDigest) -> Void) {
         revocationObserver.withLock { $0 = observer }
@@ -92,6 +96,9 @@ public final class PostgresTokenStore: TokenStore, Service {
 
     /// The `token_revoked` channel of this store's schema (`token_revoked_<schema>` outside `public`).
     public var channel: String { sql.channel }
+
+    /// The `token_events` channel of this store's schema (`token_events_<schema>` outside `public`).
+    public var eventsChannel: String { sql.eventsChannel }
 
     /// Creates or upgrades the tables; idempotent, safe to run from several replicas at once.
     public func migrate(timeout: Duration = .seconds(10)) async throws {
@@ -165,6 +172,27 @@ public final class PostgresTokenStore: TokenStore, Service {
             logger.info("token revoked", metadata: ["token.id": "\(record.id)", "revocation.seq": "\(sequence)"])
             await awaitAcknowledgements(of: sequence)
         }
+        return record
+    }
+
+    /// Replaces the policy in one transaction (serialized with revocations, so its notification
+    /// takes its turn in their sequence), updates this replica's memory, then waits until the
+    /// other replicas have dropped theirs, as ``revoke(id:at:)`` does.
+    public func update(id: String, policy: TokenPolicy, ifCurrent expected: TokenPolicy?) async throws -> TokenRecord? {
+        let outcome = try await database { [client, sql, logger] in
+            try await client.withTransaction(logger: logger) { connection -> (TokenRecord, Int64)? in
+                try await connection.query(sql.lockRevocations, logger: logger)
+                guard let row = try await Self.firstRow(connection.query(sql.update(id: id, policy: policy, ifCurrent: expected), logger: logger)) else {
+                    return nil
+                }
+                let sequence = try row.makeRandomAccess()[0].decode(Int64.self)
+                return (try PostgresTokenSQL.record(from: row, offset: 1), sequence)
+            }
+        }
+        guard let (record, sequence) = outcome else { return nil }
+        cache.withLock { $0.storeOwnWrite(record, at: .now) }
+        logger.info("token policy updated", metadata: ["token.id": "\(record.id)", "revocation.seq": "\(sequence)"])
+        await awaitAcknowledgements(of: sequence)
         return record
     }
 

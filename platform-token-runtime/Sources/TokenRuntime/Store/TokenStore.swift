@@ -11,6 +11,11 @@ public protocol TokenStore: Sendable {
     /// Marks a token revoked at `time` unless it already is; returns the record as stored
     /// afterwards (an earlier revocation time is kept), or nil when no such id exists.
     func revoke(id: String, at time: Int64) async throws -> TokenRecord?
+    /// Replaces a token's policy, when `expected` is given only if the stored policy is still
+    /// that (a compare-and-set, so concurrent changes are not lost); returns the record as stored
+    /// afterwards, or nil when no such id exists or its policy is no longer `expected`. When it
+    /// returns, no replica serves the old policy from memory (as ``revoke(id:at:)``).
+    func update(id: String, policy: TokenPolicy, ifCurrent expected: TokenPolicy?) async throws -> TokenRecord?
     /// One page of records in issue order, filtered.
     func list(_ query: TokenQuery, now: Double) async throws -> TokenPage
     /// Lookups by digest answered from memory, over all lookups by digest (0 when none).
@@ -20,6 +25,11 @@ public protocol TokenStore: Sendable {
 }
 
 extension TokenStore {
+    /// Replaces a token's policy whatever it is now; nil when no such id exists.
+    public func update(id: String, policy: TokenPolicy) async throws -> TokenRecord? {
+        try await update(id: id, policy: policy, ifCurrent: nil)
+    }
+
     /// A store in this process's memory is always ready.
     public func isReady() async -> Bool { true }
 }

@@ -2,7 +2,7 @@ import Hummingbird
 import ServiceSupport
 import TokenProtocol
 
-/// The admin API: issue, look up, list and revoke tokens. Every call needs the admin key.
+/// The admin API: issue, look up, list, change and revoke tokens. Every call needs the admin key.
 struct AdminRoutes: Sendable {
     let service: TokenService
     let auth: CallerAuthentication
@@ -16,6 +16,9 @@ struct AdminRoutes: Sendable {
         router.get(RouterPath(RuntimePath.tokens + "/:id")) { request, context in
             try await show(request, context: context, id: context.parameters.require("id"))
         }
+        router.patch(RouterPath(RuntimePath.tokens + "/:id")) { request, context in
+            try await update(request, context: context, id: context.parameters.require("id"))
+        }
         router.post(RouterPath(RuntimePath.tokens + "/:id/revoke")) { request, context in
             try await revoke(request, context: context, id: context.parameters.require("id"))
         }
@@ -23,14 +26,28 @@ struct AdminRoutes: Sendable {
 
     func issue(_ request: Request, context: RuntimeRequestContext) async throws -> Response {
         try auth.requireAdmin(request, context: context)
-        let contentType = request.headers[.contentType]?.lowercased() ?? ""
-        guard contentType.hasPrefix("application/json") else {
-            throw APIError(.unsupportedMediaType, "unsupported_media_type", "Content-Type must be application/json")
-        }
+        try Self.requireJSON(request)
         let body = try await RequestBodyReader.read(request, limit: maxBodyBytes)
         let issueRequest = try JSONBody.decode(IssueTokenRequest.self, from: body)
         let issued = try await service.issue(issueRequest)
         return JSONBody.response(.created, issued, headers: [.location: "\(RuntimePath.tokens)/\(issued.view.id)"])
+    }
+
+    /// `PATCH /v1/tokens/{id}`: a ``TokenPolicyPatch``; answers the token as `GET` shows it.
+    func update(_ request: Request, context: RuntimeRequestContext, id: String) async throws -> Response {
+        try auth.requireAdmin(request, context: context)
+        try Self.requireJSON(request)
+        let body = try await RequestBodyReader.read(request, limit: maxBodyBytes)
+        let patch = try JSONBody.decode(TokenPolicyPatch.self, from: body)
+        guard let record = try await service.update(id: id, patch) else { throw APIError.notFound("no token with id \(id)") }
+        return JSONBody.response(.ok, try await TokenSpendView.make(TokenView(record, now: service.clock.now()), ledger: ledger))
+    }
+
+    static func requireJSON(_ request: Request) throws {
+        let contentType = request.headers[.contentType]?.lowercased() ?? ""
+        guard contentType.hasPrefix("application/json") else {
+            throw APIError(.unsupportedMediaType, "unsupported_media_type", "Content-Type must be application/json")
+        }
     }
 
     func show(_ request: Request, context: RuntimeRequestContext, id: String) async throws -> Response {

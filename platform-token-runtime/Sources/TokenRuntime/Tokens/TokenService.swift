@@ -22,19 +22,23 @@ public final class TokenService: Sendable {
     public let limits: Limits
     let metrics: RuntimeMetrics
     let revocationListener: (@Sendable (TokenRecord) async -> Void)?
+    /// Tells every replica's event subscribers of policy updates (nil: nobody is told).
+    let announcer: (any StreamAnnouncer)?
 
     public init(
         store: any TokenStore,
         clock: any WallClock = SystemWallClock(),
         limits: Limits = Limits(),
         metrics: RuntimeMetrics = RuntimeMetrics(),
-        onRevoke: (@Sendable (TokenRecord) async -> Void)? = nil
+        onRevoke: (@Sendable (TokenRecord) async -> Void)? = nil,
+        announcer: (any StreamAnnouncer)? = nil
     ) {
         self.store = store
         self.clock = clock
         self.limits = limits
         self.metrics = metrics
         self.revocationListener = onRevoke
+        self.announcer = announcer
     }
 
     /// Issues a new token. The returned ``IssuedToken`` is the only place the token appears.
@@ -96,6 +100,33 @@ public final class TokenService: Sendable {
         await revocationListener?(after)
         return after
     }
+
+    /// Changes a token's policy claims: the merged policy must pass ``TokenPolicy/validate()``.
+    /// The change is a compare-and-set against the policy it was merged with, retried when another
+    /// change came between (so two PATCHes of different claims both hold). Once the store has the
+    /// new policy (and no replica serves the old one from memory), announces `updated` so gateways
+    /// drop what they cached. Nil when no token has that id.
+    public func update(id: String, _ patch: TokenPolicyPatch) async throws -> TokenRecord? {
+        for _ in 0..<Self.updateAttempts {
+            guard let before = try await store.record(id: id) else { return nil }
+            let policy = patch.applied(to: before.policy)
+            do throws(TokenPolicy.Invalid) {
+                try policy.validate()
+            } catch {
+                throw TokenServiceError.invalidRequest(error.message)
+            }
+            // Nothing changes: nothing to write, and no `updated` for gateways to act on.
+            if policy == before.policy { return before }
+            guard let after = try await store.update(id: id, policy: policy, ifCurrent: before.policy) else { continue }
+            await announcer?.announce(
+                .updated(TokenUpdatedEvent(jti: after.id, tokenDigest: after.digest.hex, updatedAt: clock.now())))
+            return after
+        }
+        throw TokenStoreError.unavailable("the token's policy kept changing under concurrent updates")
+    }
+
+    /// Compare-and-set rounds of one update before it gives up (503).
+    static let updateAttempts = 8
 
     /// RFC 7009: revokes the token if it exists; unknown or malformed tokens are not an error.
     public func revoke(token: String) async throws {
