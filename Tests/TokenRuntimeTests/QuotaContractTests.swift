@@ -220,7 +220,8 @@ import TokenProtocol
 
     @Test(arguments: QuotaKind.available)
     func aRecallLetsOtherHoldersHandBack(_ kind: QuotaKind) async throws {
-        try await kind.withReplicas(recallWait: .seconds(2)) { replicas in
+        // The wait for hand-backs ends as soon as the need is met: well before this.
+        try await kind.withReplicas(recallWait: .seconds(20)) { replicas in
             let q = replicas[0]
             try await q.token("tok_q", budget: Self.budget)
             #expect(try await q.call("tok_q", "gw-a", need: 1_000_000).grantedNanoUSD == 1_000_000)
@@ -233,7 +234,7 @@ import TokenProtocol
             let grant = try await q.call("tok_q", "gw-b", need: 400_000, needRequests: 1)
             #expect(grant.grantedNanoUSD == 400_000 && grant.grantedRequests == 1 && grant.leasedNanoUSD == 400_000)
             #expect(q.announcer.recalls == ["tok_q"])
-            #expect(ContinuousClock.now - started < .seconds(1))
+            #expect(ContinuousClock.now - started < .seconds(10), "the call waited out the recall instead of ending when met")
 
             // Nobody else holds anything: no recall, an answer at once.
             try await q.token("tok_small", budget: 100)
