@@ -55,6 +55,18 @@ import TokenProtocol
         #expect(authority.calls == callsAfterFirst)
     }
 
+    @Test func aBusyGatewayAsksForMoreAtOnceSoCallsAreFarFewerThanRequests() async throws {
+        let authority = FakeQuotaAuthority(budget: 1_000_000_000_000, clock: clock)
+        let gateway = gateways(1, authority)[0]
+        for _ in 0..<2_000 {  // 1,000 requests a second
+            let reservation = try #require(try await gateway.reserve("tok", nanoUSD: 10_000))
+            await gateway.settle("tok", reservation, cost: 10_000)
+            clock.advance(by: 0.001)
+        }
+        // Asking for 4 more each time would take 400 calls; two seconds' worth at the pace seen: a handful.
+        #expect(authority.calls <= 20, "\(authority.calls) calls for 2,000 requests")
+    }
+
     @Test func refusalsAreRememberedUntilAnUpdateEventAndARaisedBudgetLetsTheTokenThrough() async throws {
         let authority = FakeQuotaAuthority(budget: 50, clock: clock)
         let gateway = gateways(1, authority)[0]
