@@ -7,13 +7,15 @@
 #   2. the same token load without a budget: gateway CPU per request (the cost of budgets);
 #   3. a budget of EXHAUST (2,000) requests' real cost, driven until spent: ledger spend vs budget
 #      (overspend must be 0) and what was left unspent when requests started being refused.
-# Prints a markdown section. Env: DURATION, CONNS, GATEWAYS, EXHAUST, SCRATCH, SKIP_BUILD=1.
+# Runs 1 and 2 alternate PAIRS (3) times; CPU is compared by medians (single runs vary by 10-20%).
+# Prints a markdown section. Env: DURATION, CONNS, GATEWAYS, EXHAUST, PAIRS, SCRATCH, SKIP_BUILD=1.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DURATION=${DURATION:-10s}
 CONNS=${CONNS:-64}
 GATEWAYS=${GATEWAYS:-4}
 EXHAUST=${EXHAUST:-2000}
+PAIRS=${PAIRS:-3}
 log() { echo "budget.sh: $*" >&2; }
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && ! command -v wrk >/dev/null 2>&1; then
     apt-get update -qq && apt-get install -y -qq wrk >/dev/null
@@ -76,10 +78,13 @@ measure() {  # token -> "cpu_us_per_request requests non2xx rps quota_calls"
 
 read -r on_token on_id < <(issue '{"subject":"bench-budget","max_budget_usd":"1000000"}')
 read -r off_token off_id < <(issue '{"subject":"bench-nobudget"}')
-log "budget on"; on=$(measure "$on_token")
-log "budget off"; off=$(measure "$off_token")
-log "budget on (again)"; on2=$(measure "$on_token")
-log "budget off (again)"; off2=$(measure "$off_token")
+runs=()  # "kind cpu requests refused rps calls", on and off alternating
+for pair in $(seq 1 "$PAIRS"); do
+    log "pair $pair: budget on"; runs+=("on $(measure "$on_token")")
+    log "pair $pair: budget off"; runs+=("off $(measure "$off_token")")
+done
+median_cpu() { printf '%s\n' "${runs[@]}" | awk -v k="$1" '$1 == k {print $2}' | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+cpu_on=$(median_cpu on); cpu_off=$(median_cpu off)
 
 budget_nano=$(( EXHAUST * 16002 ))
 budget_usd=$(python3 -c "from decimal import Decimal; print(Decimal($budget_nano) / Decimal(10**9))")
@@ -93,8 +98,8 @@ set -- $ex
 served=$(( $1 - $2 ))
 worst=$(python3 -c "print((len('{\"model\":\"mock-echo\",\"max_tokens\":2,\"messages\":[{\"role\":\"user\",\"content\":\"hello there\"}]}') + 8 + 16) + 2 * 8000)")
 
-cpu() { echo "$1" | cut -d' ' -f1; }
-calls_per_k() { python3 -c "a='$1'.split(); print(round(int(a[4]) * 1000 / max(1, int(a[1])), 2))"; }
+calls_per_k() { python3 -c "a='$1'.split(); print(round(int(a[5]) * 1000 / max(1, int(a[2])), 2))"; }
+row() { local a=($1); printf '| budget %s | %s | %s | %.0f | %s µs | %s |\n' "${a[0]}" "${a[2]}" "${a[3]}" "${a[4]}" "${a[1]}" "$(calls_per_k "$1")"; }
 cat <<MD
 ### Budgets across replicas ($(date -u +%Y-%m-%d), commit $(git rev-parse --short HEAD), release builds, $(nproc) cores)
 
@@ -104,10 +109,9 @@ all gateway processes over the run, per request served (refusals excluded).
 
 | run | requests | refused | req/s | gateway CPU per request | quota calls per 1,000 requests |
 | --- | --- | --- | --- | --- | --- |
-| budget on | $(echo $on | cut -d' ' -f2) | $(echo $on | cut -d' ' -f3) | $(echo $on | cut -d' ' -f4) | $(cpu "$on") µs | $(calls_per_k "$on") |
-| no budget | $(echo $off | cut -d' ' -f2) | $(echo $off | cut -d' ' -f3) | $(echo $off | cut -d' ' -f4) | $(cpu "$off") µs | $(calls_per_k "$off") |
-| budget on (again) | $(echo $on2 | cut -d' ' -f2) | $(echo $on2 | cut -d' ' -f3) | $(echo $on2 | cut -d' ' -f4) | $(cpu "$on2") µs | $(calls_per_k "$on2") |
-| no budget (again) | $(echo $off2 | cut -d' ' -f2) | $(echo $off2 | cut -d' ' -f3) | $(echo $off2 | cut -d' ' -f4) | $(cpu "$off2") µs | $(calls_per_k "$off2") |
+$(for r in "${runs[@]}"; do row "$r"; done)
+
+Median gateway CPU per request: budget on $cpu_on µs, off $cpu_off µs: $(python3 -c "print('%+.1f' % (($cpu_on - $cpu_off) * 100 / $cpu_off))") %.
 
 Exhaustion: a budget of $budget_usd USD ($budget_nano nano-USD, $EXHAUST requests at 16,002 nano-USD real cost; worst case
 $worst nano-USD each), $GATEWAYS x $CONNS connections for $DURATION: $served served, $2 refused; ledger spend $spend nano-USD,

@@ -9,6 +9,7 @@
 // per-chunk overhead).
 
 import Benchmark
+import Logging
 import Foundation
 import Gateway
 import ServiceSupport
@@ -220,6 +221,29 @@ let benchmarks: @Sendable () -> Void = {
         for _ in benchmark.scaledIterations {
             blackHole((try? FormEncoding.decode(form))?.count ?? 0)
         }
+    }
+
+    // MARK: the budget stage's own cost per request (issue 14): a reservation from the lease held and its settlement
+
+    Benchmark("budget: QuotaLeases reserve + settle, lease held", configuration: timed(maxDuration: .seconds(2))) { benchmark in
+        let leases = QuotaLeases(authority: AmpleQuota(), holder: "bench", logger: Logger(label: "bench"))
+        _ = try? await leases.reserve("tok", nanoUSD: 1)  // the first call takes the lease
+        benchmark.startMeasurement()
+        for _ in benchmark.scaledIterations {
+            if let reservation = try? await leases.reserve("tok", nanoUSD: 16_113) {
+                await leases.settle("tok", reservation, cost: 16_002)
+            }
+        }
+        benchmark.stopMeasurement()
+    }
+}
+
+/// A quota authority with money to spare: every call grants what is wanted, for a minute.
+struct AmpleQuota: QuotaAuthorityClient {
+    func lease(_ request: QuotaLeaseRequest) async throws -> QuotaLeaseGrant {
+        QuotaLeaseGrant(
+            grantedNanoUSD: request.wantNanoUSD, leaseNanoUSD: request.wantNanoUSD, maxBudgetNanoUSD: .max / 2,
+            budgetPeriod: .total, availableNanoUSD: .max / 4, leaseTTLSeconds: 60, windowStart: 0, windowEndsIn: 60)
     }
 }
 
