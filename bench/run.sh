@@ -2,13 +2,13 @@
 # The whole benchmark suite: release builds, then each benchmark (each starts and stops what it
 # needs: the services, the mock upstream, nginx, wrk), and bench/RESULTS.md rewritten with every
 # section, the commit and the machine. Ratios are quoted within one run, never across runs.
-#   bash bench/run.sh            # everything (about 15 minutes on 2 cores)
+#   bash bench/run.sh            # everything (about 18 minutes on 2 cores)
 #   ONLY="proxy revocation" bash bench/run.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if ! command -v swift >/dev/null 2>&1 && [ -x /opt/swift/usr/bin/swift ]; then export PATH=/opt/swift/usr/bin:$PATH; fi
 export SCRATCH=${SCRATCH:-.build-release}
-ONLY=${ONLY:-introspect cache proxy revocation slow-clients}
+ONLY=${ONLY:-introspect cache proxy revocation slow-clients budget}
 
 echo "building release binaries (scratch $SCRATCH)..." >&2
 swift build -c release --scratch-path "$SCRATCH" >/dev/null
@@ -28,6 +28,7 @@ out=$(mktemp)
             cache) [ -f bench/cache.sh ] && bash bench/cache.sh ;;
             proxy) bash bench/proxy.sh ;;
             revocation) bash bench/revocation.sh ;;
+            budget) bash bench/budget.sh ;;
             slow-clients) bash bench/slow-clients.sh ;;
         esac
         echo

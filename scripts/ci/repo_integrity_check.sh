@@ -101,6 +101,12 @@ if [ "$status" -ne 0 ]; then
     exit "$status"
 fi
 # The PostgreSQL suites are disabled without LJQ_TEST_DATABASE_URL: make sure they really ran.
+for pg_test in aBudgetHoldsAcrossTwoRuntimeReplicasOnPostgreSQL aRuntimeKilledAndRestartedMidRunLosesNoSpendAndCountsNoneTwice; do
+    if ! grep -q "Test $pg_test() passed" /tmp/ljq-swift-test.log; then
+        echo "the PostgreSQL budget test $pg_test did not run" >&2
+        exit 1
+    fi
+done
 for suite in PostgresTokenStoreTests PostgresAuditSinkTests PostgresUsageLedgerTests PostgresQuotaStoreTests UsageThroughGatewayTests; do
     if ! grep -q "Suite $suite passed" /tmp/ljq-swift-test.log; then
         echo "the $suite suite did not run" >&2
