@@ -6,7 +6,8 @@
 #   1. budget on, never exhausted: gateway CPU per request and runtime quota calls per 1,000 requests;
 #   2. the same token load without a budget: gateway CPU per request (the cost of budgets);
 #   3. a budget of EXHAUST (2,000) requests' real cost, driven until spent: ledger spend vs budget
-#      (overspend must be 0) and what was left unspent when requests started being refused.
+#      (overspend must be 0) and what was left unspent when requests started being refused;
+#   4. PATCH propagation: the exhausted budget raised, time until every gateway serves the token again.
 # Runs 1 and 2 alternate PAIRS (3) times; CPU is compared by medians (single runs vary by 10-20%).
 # Prints a markdown section. Env: DURATION, CONNS, GATEWAYS, EXHAUST, PAIRS, SCRATCH, SKIP_BUILD=1.
 set -euo pipefail
@@ -98,6 +99,10 @@ set -- $ex
 served=$(( $1 - $2 ))
 worst=$(python3 -c "print((len('{\"model\":\"mock-echo\",\"max_tokens\":2,\"messages\":[{\"role\":\"user\",\"content\":\"hello there\"}]}') + 8 + 16) + 2 * 8000)")
 
+log "PATCH propagation"
+propagation=$(RT=$RT GWS="${gws[*]}" ADMIN=$ADMIN TOKEN=$ex_token TOKEN_ID=$ex_id ROUNDS=${ROUNDS:-10} python3 bench/patch_propagation.py)
+jget() { echo "$propagation" | python3 -c "import json,sys; print(json.load(sys.stdin)['$1'])"; }
+
 calls_per_k() { python3 -c "a='$1'.split(); print(round(int(a[5]) * 1000 / max(1, int(a[2])), 2))"; }
 row() { local a=($1); printf '| budget %s | %s | %s | %.0f | %s µs | %s |\n' "${a[0]}" "${a[2]}" "${a[3]}" "${a[4]}" "${a[1]}" "$(calls_per_k "$1")"; }
 cat <<MD
@@ -117,4 +122,8 @@ Exhaustion: a budget of $budget_usd USD ($budget_nano nano-USD, $EXHAUST request
 $worst nano-USD each), $GATEWAYS x $CONNS connections for $DURATION: $served served, $2 refused; ledger spend $spend nano-USD,
 overspend $(( spend > budget_nano ? spend - budget_nano : 0 )) nano-USD; left unspent $(( budget_nano - spend )) nano-USD
 ($(python3 -c "print(round(($budget_nano - $spend) / 16002, 2))") requests' real cost, $(python3 -c "print(round(($budget_nano - $spend) / $worst, 2))") worst cases).
+
+PATCH propagation (\`bench/patch_propagation.py\`): the exhausted token's budget raised, from the PATCH's answer to the
+first request each gateway serves (polling every 2 ms, so one request's latency is included), $(jget samples) samples
+over $GATEWAYS gateways: p50 $(jget p50_ms) ms, p90 $(jget p90_ms) ms, max $(jget max_ms) ms (target: 100 ms).
 MD
