@@ -44,23 +44,8 @@ public struct OpenAIProviderClient: ProviderClient {
         upstream.headers.add(name: "Accept", value: request.accept ?? (request.stream ? "text/event-stream" : "application/json"))
         upstream.headers.add(name: "x-request-id", value: request.requestID)
         upstream.body = .bytes(request.body)
-        let lease = try await httpClients.lease()
-        let response: HTTPClientResponse
-        do {
-            response = try await lease.client.execute(upstream, deadline: .now() + TimeAmount(request.stream ? streamTimeout : timeout))
-        } catch let error as HTTPClientError
-            where error == .deadlineExceeded || error == .readTimeout || error == .connectTimeout
-        {
-            throw UpstreamError.timeout
-        } catch {
-            if OutOfFileDescriptors.caused(error) { throw UpstreamError.outOfFileDescriptors }
-            throw UpstreamError.connection(String(describing: error))
-        }
-        var headers = HTTPFields()
-        for (name, field) in Self.passedHeaders {
-            if let value = response.headers.first(name: name) { headers[field] = value }
-        }
-        return UpstreamResponse(status: Int(response.status.code), headers: headers, body: .http(response.body), lease: lease)
+        return try await UpstreamExchange.execute(
+            upstream, on: httpClients, timeout: request.stream ? streamTimeout : timeout, passing: Self.passedHeaders)
     }
 
     public func shutdown() async throws {

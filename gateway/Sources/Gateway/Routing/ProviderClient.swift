@@ -11,20 +11,32 @@ public enum Endpoint: String, Sendable, CaseIterable {
     case embeddings = "/embeddings"
 }
 
-/// One call to an upstream provider. The body is the client's, byte for byte.
+/// One call to an upstream provider. The body is the client's, byte for byte (or, for a provider
+/// of another API, already translated into that API's shape).
 public struct UpstreamRequest: Sendable {
     public var endpoint: Endpoint
     public var body: ByteBuffer
     public var stream: Bool
     public var requestID: String
     public var accept: String?
+    /// The path below the provider's `/v1` root when it is not the endpoint's own: a native API's
+    /// (``AnthropicProviderClient/countTokensPath``). OpenAI-compatible providers ignore it.
+    public var path: String?
+    /// Client headers a provider of that API passes on as sent (``AnthropicProviderClient/passedRequestHeaders``:
+    /// `anthropic-version`, `anthropic-beta`). OpenAI-compatible providers ignore them.
+    public var headers: HTTPFields
 
-    public init(endpoint: Endpoint, body: ByteBuffer, stream: Bool, requestID: String, accept: String? = nil) {
+    public init(
+        endpoint: Endpoint, body: ByteBuffer, stream: Bool, requestID: String, accept: String? = nil, path: String? = nil,
+        headers: HTTPFields = [:]
+    ) {
         self.endpoint = endpoint
         self.body = body
         self.stream = stream
         self.requestID = requestID
         self.accept = accept
+        self.path = path
+        self.headers = headers
     }
 }
 

@@ -82,6 +82,7 @@ public final class ProviderRegistry: Sendable {
             switch config.kind {
             case .openai: Provider(config: config, client: OpenAIProviderClient(config: config, http: http), priceTable: prices)
             case .mock: Provider(config: config, client: MockProviderClient(), priceTable: prices)
+            case .anthropic: Provider(config: config, client: AnthropicProviderClient(config: config, http: http), priceTable: prices)
             }
         }
         return ProviderRegistry(providers: providers, strategy: strategy.makeStrategy(), clock: clock)
