@@ -86,11 +86,12 @@ trap 'bash scripts/ci/postgres.sh stop-all >/dev/null 2>&1 || true' EXIT
 eval "$(bash scripts/ci/postgres.sh start)"
 
 # The OpenAI Python SDK for IntegrationTests' openAIPythonSDKAgainstTheLiveGateway and
-# openAIPythonSDKOverHTTPS (Tests/sdk/).
+# openAIPythonSDKOverHTTPS, the Anthropic one for anthropicPythonSDKAgainstTheMock (Tests/sdk/).
 ljq_venv=${LJQ_VENV:-/tmp/ljq-venv}
-log "python venv with the openai SDK: $ljq_venv"
+log "python venv with the openai and anthropic SDKs: $ljq_venv"
 [ -x "$ljq_venv/bin/python" ] || python3 -m venv "$ljq_venv"
 "$ljq_venv/bin/python" -c 'import openai' >/dev/null 2>&1 || "$ljq_venv/bin/python" -m pip install -q openai
+"$ljq_venv/bin/python" -c 'import anthropic' >/dev/null 2>&1 || "$ljq_venv/bin/python" -m pip install -q anthropic
 export LJQ_PYTHON="$ljq_venv/bin/python"
 
 log "swift test"
@@ -122,9 +123,10 @@ if ! grep -qE 'Test aBatchRecordedTwiceCountsOnce\(_:\) with 2 test cases passed
     exit 1
 fi
 # The SDK tests are skipped without LJQ_PYTHON: make sure they really ran and passed.
-for sdk_test in openAIPythonSDKAgainstTheLiveGateway openAIPythonSDKSeesRateLimitErrorWithTheGatewaysRetryAfter openAIPythonSDKOverHTTPS; do
+for sdk_test in openAIPythonSDKAgainstTheLiveGateway openAIPythonSDKSeesRateLimitErrorWithTheGatewaysRetryAfter openAIPythonSDKOverHTTPS \
+    anthropicPythonSDKAgainstTheMock; do
     if ! grep -q "$sdk_test() passed" /tmp/ljq-swift-test.log; then
-        echo "the OpenAI Python SDK integration test $sdk_test did not pass (see /tmp/ljq-swift-test.log)" >&2
+        echo "the Python SDK integration test $sdk_test did not pass (see /tmp/ljq-swift-test.log)" >&2
         exit 1
     fi
 done

@@ -121,9 +121,10 @@ final class TestStack: Sendable {
 
     func mockUpstream(
         _ name: String = "mock-upstream", models: [String] = ["mock-echo"], chunkDelay: String? = nil, delay: String? = nil,
-        failStatus: Int? = nil, failHeaders: [String] = [], streamCutAfter: Int? = nil
+        failStatus: Int? = nil, failHeaders: [String] = [], streamCutAfter: Int? = nil, anthropic: Bool = false
     ) async throws -> MockUpstream {
         var options = ["--models", models.joined(separator: ",")]
+        if anthropic { options.append("--anthropic") }
         if let chunkDelay { options += ["--chunk-delay", chunkDelay] }
         if let delay { options += ["--delay", delay] }
         if let failStatus { options += ["--fail-status", String(failStatus)] }

@@ -68,28 +68,44 @@ struct DevToken: ParsableCommand {
 struct MockUpstream: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "mock-upstream",
-        abstract: "Serve the built-in mock provider as an OpenAI-compatible HTTP API (for local runs, tests and benchmarks).")
+        abstract:
+            "Serve the built-in mock provider as an OpenAI-compatible HTTP API, or with --anthropic as Anthropic's Messages API (for local runs, tests and benchmarks)."
+    )
 
     @Option(help: "Listen address.") var host = "127.0.0.1"
     @Option(help: "Listen port.") var port = 18090
     @Option(help: "Models to list, comma separated.") var models = "mock-echo"
     @Option(help: "Pause between streamed chunks, e.g. 50ms.") var chunkDelay = "0s"
     @Option(help: "Pause before answering, e.g. 10s.") var delay = "0s"
-    @Option(help: "Answer every request with this HTTP status and OpenAI's error body for it.") var failStatus: Int?
+    @Option(help: "Answer every request with this HTTP status and OpenAI's (or Anthropic's) error body for it.") var failStatus: Int?
     @Option(help: "A header for those failure answers, e.g. 'retry-after: 7' (repeatable).") var failHeader: [String] = []
     @Option(help: "Streams: cut the connection after this many events.") var streamCutAfter: Int?
     @Flag(help: "Answer every request with one precomputed answer, without parsing it (for benchmarks).") var canned = false
+    @Flag(help: "Answer as Anthropic's Messages API (POST /v1/messages, count_tokens, GET /v1/models) instead.") var anthropic = false
+    @Option(help: "With --anthropic: the only API key accepted (default: any).") var apiKey: String?
+    @Option(help: "With --anthropic: streams send an overloaded_error event after this many events.") var streamErrorAfter: Int?
 
     func run() async throws {
         guard let chunk = DurationParsing.parse(chunkDelay), let head = DurationParsing.parse(delay) else {
             throw ValidationError("--chunk-delay and --delay take durations like 50ms or 2s")
         }
         guard let headers = MockFailure.headers(failHeader) else { throw ValidationError("--fail-header takes 'name: value'") }
+        let modelList = models.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }
+        OpenFileLimit.raiseToHardLimit()  // benchmarks hold thousands of streams open
+        if anthropic {
+            guard !canned else { throw ValidationError("--canned is for the OpenAI-compatible mock only") }
+            let server = MockAnthropicServer(
+                models: modelList, apiKey: apiKey, chunkDelay: chunk, headDelay: head, failStatus: failStatus, failHeaders: headers,
+                streamCutAfter: streamCutAfter, streamErrorAfter: streamErrorAfter)
+            var logger = Logger(label: "mock-anthropic")
+            logger.logLevel = .warning
+            try await server.buildApplication(host: host, port: port, logger: logger).runService()
+            return
+        }
+        guard apiKey == nil, streamErrorAfter == nil else { throw ValidationError("--api-key and --stream-error-after need --anthropic") }
         let server = MockUpstreamServer(
             chunkDelay: chunk, headDelay: head, failStatus: failStatus,
-            models: models.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }, canned: canned,
-            failHeaders: headers, streamCutAfter: streamCutAfter)
-        OpenFileLimit.raiseToHardLimit()  // benchmarks hold thousands of streams open
+            models: modelList, canned: canned, failHeaders: headers, streamCutAfter: streamCutAfter)
         var logger = Logger(label: "mock-upstream")
         logger.logLevel = .warning
         try await server.buildApplication(host: host, port: port, logger: logger).runService()
