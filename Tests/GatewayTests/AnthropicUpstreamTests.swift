@@ -4,6 +4,7 @@ import HTTPTypes
 import Hummingbird
 import NIOCore
 import ServiceSupport
+import Synchronization
 import Testing
 
 @testable import Gateway
@@ -314,5 +315,59 @@ import Testing
             #expect(events.map(\.0) == ["message_start", "content_block_start", "ping", "error"])
             #expect((events[3].1["error"] as? [String: Any])?["type"] as? String == "overloaded_error")
         }
+    }
+}
+
+/// What the Anthropic seam must not change, and the client's failures before an answer.
+@Suite struct AnthropicClientEdgeTests {
+    @Test func theOpenAIClientIgnoresAPathAndAnthropicHeaders() async throws {
+        let seen = Mutex<[String]>([])
+        let router: @Sendable () -> Router<BasicRequestContext> = {
+            let router = Router()
+            router.post("/v1/chat/completions") { request, _ -> Response in
+                seen.withLock { $0.append(request.headers.map { $0.name.canonicalName }.joined(separator: ",")) }
+                return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: "{}")))
+            }
+            return router
+        }
+        try await GatewayHarness.withUpstreams([router], ports: []) { ports in
+            let client = OpenAIProviderClient(
+                config: ProviderConfig(name: "o", kind: .openai, baseURL: "http://127.0.0.1:\(ports[0])", apiKey: "sk-o", models: ["m"]),
+                http: HTTPTimeoutConfig())
+            let request = UpstreamRequest(
+                endpoint: .chatCompletions, body: ByteBuffer(string: "{}"), stream: false, requestID: "r",
+                path: AnthropicProviderClient.countTokensPath, headers: [HTTPField.Name("anthropic-beta")!: "x"])
+            let response = try await client.send(request)
+            #expect(response.status == 200)
+            _ = try await response.body.collect(upTo: 1024)
+            try await client.shutdown()
+        }
+        let headers = try #require(seen.withLock { $0 }.first)
+        #expect(!headers.contains("anthropic") && !headers.contains("x-api-key"))
+        #expect(headers.contains("authorization"))
+    }
+
+    @Test func aSilentUpstreamTimesOutAndADeadOneIsAConnectionError() async throws {
+        try await GatewayHarness.withUpstreams([{ MockAnthropicServer(headDelay: .seconds(2)).buildRouter() }], ports: []) { ports in
+            let client = AnthropicProviderClient(
+                config: ProviderConfig(
+                    name: "slow", kind: .anthropic, baseURL: "http://127.0.0.1:\(ports[0])", apiKey: "k", models: ["claude-mock"],
+                    timeout: .milliseconds(300)),
+                http: HTTPTimeoutConfig())
+            await #expect(throws: UpstreamError.timeout) {
+                _ = try await client.send(AnthropicUpstreamTests.request(#"{"model":"claude-mock","max_tokens":5,"messages":[]}"#))
+            }
+            try await client.shutdown()
+        }
+        let dead = AnthropicProviderClient(
+            config: ProviderConfig(name: "dead", kind: .anthropic, baseURL: "http://127.0.0.1:1", apiKey: "k", models: ["m"]),
+            http: HTTPTimeoutConfig())
+        await #expect {
+            _ = try await dead.send(AnthropicUpstreamTests.request("{}"))
+        } throws: { error in
+            if case .connection = error as? UpstreamError { return true }
+            return false
+        }
+        try await dead.shutdown()
     }
 }
