@@ -370,4 +370,28 @@ import Testing
         }
         try await dead.shutdown()
     }
+
+    @Test func aStreamDroppedMidwayGivesItsConnectionSlotBack() async throws {
+        let server = MockAnthropicServer(chunkDelay: .milliseconds(100))
+        try await GatewayHarness.withUpstreams([{ server.buildRouter() }], ports: []) { ports in
+            let client = AnthropicProviderClient(
+                config: ProviderConfig(name: "a", kind: .anthropic, baseURL: "http://127.0.0.1:\(ports[0])", apiKey: "k", models: ["claude-mock"]),
+                http: HTTPTimeoutConfig(maxConnectionsPerHost: 1, poolWait: .milliseconds(500)))
+            let body = #"{"model":"claude-mock","max_tokens":50,"stream":true,"messages":[{"role":"user","content":"a b c d e f g h i j"}]}"#
+            do {
+                // The whole stream takes well over a second; read its first event and drop it.
+                let first = try await client.send(AnthropicUpstreamTests.request(body, stream: true))
+                guard case .http(let stream) = first.body else { throw UpstreamError.invalidResponse }
+                for try await chunk in stream {
+                    #expect(String(buffer: chunk).hasPrefix("event: message_start"))
+                    break
+                }
+            }
+            let second = try await client.send(AnthropicUpstreamTests.request(body, stream: true))
+            #expect(second.status == 200)
+            let events = AnthropicUpstreamTests.events(String(buffer: try await AnthropicUpstreamTests.body(second)))
+            #expect(events.last?.0 == "message_stop")
+            try await client.shutdown()
+        }
+    }
 }
