@@ -40,14 +40,13 @@ public struct AnthropicProviderClient: ProviderClient {
         self.streamTimeout = max(streamTimeout, config.timeout)
     }
 
-    /// Response headers worth passing on: the answer's type, Anthropic's `request-id`, and the
-    /// rate-limit hints the gateway's fallback reads (``RateLimitHint``).
+    /// Response headers worth passing on: the answer's type, Anthropic's `request-id` (its SDKs
+    /// report it), and the `retry-after` the gateway's fallback reads (``RateLimitHint``; the proxy
+    /// keeps it from clients on success). Not `x-should-retry` or `anthropic-ratelimit-*`: they
+    /// speak of the gateway's key, not of the client's limits.
     static let passedHeaders: [(String, HTTPField.Name)] = [
-        ("content-type", .contentType), ("request-id", HTTPField.Name("request-id")!),
-        ("retry-after", .retryAfter), ("retry-after-ms", HTTPField.Name("retry-after-ms")!),
-        ("x-should-retry", HTTPField.Name("x-should-retry")!),
-        ("anthropic-ratelimit-requests-reset", HTTPField.Name("anthropic-ratelimit-requests-reset")!),
-        ("anthropic-ratelimit-tokens-reset", HTTPField.Name("anthropic-ratelimit-tokens-reset")!),
+        ("content-type", .contentType), ("request-id", HTTPField.Name("request-id")!), ("retry-after", .retryAfter),
+        ("retry-after-ms", HTTPField.Name("retry-after-ms")!),
     ]
 
     public func send(_ request: UpstreamRequest) async throws -> UpstreamResponse {
