@@ -77,4 +77,13 @@ import Testing
             message: #"{"role":"assistant","tool_calls":[{"id":"c","type":"function","function":{"name":"f","arguments":"{}"}}]}"#, finish: "stop")
         #expect(try translate(json).value.stopReason == "tool_use")
     }
+
+    @Test func cacheWritesTheProviderReportsAreCacheCreation() throws {
+        let json = Self.completion(
+            message: #"{"role":"assistant","content":"x"}"#, finish: "stop",
+            usage: #"{"prompt_tokens":1000,"completion_tokens":5,"total_tokens":1005,"prompt_tokens_details":{"cached_tokens":300,"cache_write_tokens":600}}"#)
+        let usage = try translate(json).value.usage
+        #expect(usage == AnthropicUsage(inputTokens: 100, outputTokens: 5, cacheCreationInputTokens: 600, cacheReadInputTokens: 300))
+        #expect(usage.openAI == OpenAIUsage(promptTokens: 1000, completionTokens: 5, cachedTokens: 300, cacheWriteTokens: 600))
+    }
 }

@@ -20,7 +20,7 @@ import Testing
             {"id":"msg_01","object":"chat.completion","created":1700000000,"model":"claude-sonnet-4-5",
              "choices":[{"index":0,"logprobs":null,"finish_reason":"tool_calls","message":{"role":"assistant","content":"Checking now.","refusal":null,
                "tool_calls":[{"id":"toolu_01","type":"function","function":{"name":"get_weather","arguments":"{\"city\":\"Paris\",\"days\":3}"}}]}}],
-             "usage":{"prompt_tokens":1050,"completion_tokens":30,"total_tokens":1080,"prompt_tokens_details":{"cached_tokens":900}}}
+             "usage":{"prompt_tokens":1050,"completion_tokens":30,"total_tokens":1080,"prompt_tokens_details":{"cached_tokens":900,"cache_write_tokens":100}}}
             """#
         #expect(try AnthropicGolden.json(translated.value) == AnthropicGolden.json(expected))
         #expect(translated.notes == [.droppedContent("answer block 'thinking'")])

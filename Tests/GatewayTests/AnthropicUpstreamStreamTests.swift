@@ -56,6 +56,7 @@ import Testing
             Self.chunk(#"{"index":0,"delta":{"tool_calls":[{"index":0,"function":{"arguments":"ris\", \"days\""}}]},"finish_reason":null}"#),
             Self.chunk(#"{"index":0,"delta":{"tool_calls":[{"index":0,"function":{"arguments":": 3}"}}]},"finish_reason":null}"#),
             Self.chunk(#"{"index":0,"delta":{"tool_calls":[{"index":1,"id":"toolu_02","type":"function","function":{"name":"now","arguments":""}}]},"finish_reason":null}"#),
+            Self.chunk(#"{"index":0,"delta":{"tool_calls":[{"index":1,"function":{"arguments":"{}"}}]},"finish_reason":null}"#),
             Self.chunk(#"{"index":0,"delta":{},"finish_reason":"tool_calls"}"#),
             #"{"id":"msg_01","object":"chat.completion.chunk","created":1700000000,"model":"claude-sonnet-4-5","choices":[],"usage":{"prompt_tokens":525,"completion_tokens":89,"total_tokens":614,"prompt_tokens_details":{"cached_tokens":500}}}"#,
             nil,
@@ -101,7 +102,7 @@ import Testing
 
     @Test func withoutIncludeUsageThereIsNoUsageChunk() {
         let events = Self.run(Self.mixed, includeUsage: false, model: "alias").events
-        #expect(events.count == 10)
+        #expect(events.count == 11)
         #expect(events.allSatisfy { $0.raw == "[DONE]" || AnthropicGolden.member($0.data, "usage") == nil })
         #expect(AnthropicGolden.member(events[0].data, "model") == .string("alias"))
     }

@@ -8,7 +8,7 @@ import NIOCore
 /// - `text_delta`: a `content` chunk each.
 /// - A `tool_use` block: a `tool_calls` chunk with the call's OpenAI `index` (counted over tool
 ///   calls only), `id`, `type` and `function.name` (`arguments: ""`); each `input_json_delta` an
-///   arguments fragment at that index, in order.
+///   arguments fragment at that index, in order; a call that got none gets `"{}"` at its block's end.
 /// - `message_delta`: the `finish_reason` chunk (``StopReasons``).
 /// - `message_stop`: the usage chunk (`"choices":[]`) when the client asked for it
 ///   (`stream_options.include_usage`), then `data: [DONE]`.
@@ -26,6 +26,8 @@ struct AnthropicStreamToChat {
     private(set) var ended = false
     /// The Anthropic block index -> the OpenAI tool call index.
     private var toolCalls: [Int: Int] = [:]
+    /// The tool calls (Anthropic block indexes) that got arguments.
+    private var toolCallsWithArguments: Set<Int> = []
     /// Cumulative, as the provider reported it (message_start, then message_delta's totals).
     private(set) var usage: AnthropicUsage?
     private(set) var notes: [TranslationNote] = []
@@ -88,6 +90,7 @@ struct AnthropicStreamToChat {
                 let callIndex = toolCalls.count
                 toolCalls[index] = callIndex
                 let arguments = input == .emptyObject ? "" : input.jsonText
+                if !arguments.isEmpty { toolCallsWithArguments.insert(index) }
                 write(.init(toolCalls: [.init(index: callIndex, id: id, type: "function", name: name, arguments: arguments)]), into: &output)
             default:
                 notes.append(.droppedContent("stream block '\(block.type)'"))
@@ -97,10 +100,18 @@ struct AnthropicStreamToChat {
             case .text(let text): if !text.isEmpty { write(.init(content: text), into: &output) }
             case .inputJSON(let partial):
                 guard let callIndex = toolCalls[index], !partial.isEmpty else { return }
+                toolCallsWithArguments.insert(index)
                 write(.init(toolCalls: [.init(index: callIndex, arguments: partial)]), into: &output)
             case .other: break  // thinking, signature, citations
             }
-        case .contentBlockStop, .ping: break
+        case .contentBlockStop(let index):
+            // A tool without parameters gets no input_json_delta: its arguments are "{}", not "",
+            // which clients would fail to parse.
+            if let callIndex = toolCalls[index], !toolCallsWithArguments.contains(index) {
+                toolCallsWithArguments.insert(index)
+                write(.init(toolCalls: [.init(index: callIndex, arguments: "{}")]), into: &output)
+            }
+        case .ping: break
         case .messageDelta(let stopReason, _, let delta):
             var total = usage ?? AnthropicUsage(inputTokens: 0, outputTokens: 0)
             total.outputTokens = delta.outputTokens

@@ -2,8 +2,14 @@
 struct OpenAIUsage: Codable, Sendable, Equatable {
     struct PromptDetails: Codable, Sendable, Equatable {
         var cachedTokens: Int?
+        /// Prompt tokens written to the provider's cache (the OpenAI SDK's `cache_write_tokens`),
+        /// part of `prompt_tokens` as the cached ones are.
+        var cacheWriteTokens: Int?
 
-        enum CodingKeys: String, CodingKey { case cachedTokens = "cached_tokens" }
+        enum CodingKeys: String, CodingKey {
+            case cachedTokens = "cached_tokens"
+            case cacheWriteTokens = "cache_write_tokens"
+        }
     }
 
     var promptTokens: Int
@@ -11,11 +17,13 @@ struct OpenAIUsage: Codable, Sendable, Equatable {
     var totalTokens: Int
     var promptTokensDetails: PromptDetails?
 
-    init(promptTokens: Int, completionTokens: Int, cachedTokens: Int? = nil) {
+    init(promptTokens: Int, completionTokens: Int, cachedTokens: Int? = nil, cacheWriteTokens: Int? = nil) {
         self.promptTokens = promptTokens
         self.completionTokens = completionTokens
         self.totalTokens = promptTokens + completionTokens
-        self.promptTokensDetails = cachedTokens.map { PromptDetails(cachedTokens: $0) }
+        if cachedTokens != nil || cacheWriteTokens != nil {
+            self.promptTokensDetails = PromptDetails(cachedTokens: cachedTokens, cacheWriteTokens: cacheWriteTokens)
+        }
     }
 
     enum CodingKeys: String, CodingKey {
@@ -35,11 +43,14 @@ struct OpenAIUsage: Codable, Sendable, Equatable {
 
     var cachedTokens: Int { promptTokensDetails?.cachedTokens ?? 0 }
 
-    /// In Anthropic's convention: `input_tokens` without the cache reads, which go in `cache_read_input_tokens`.
+    /// In Anthropic's convention: `input_tokens` without the cache reads and writes, which go in
+    /// `cache_read_input_tokens` and `cache_creation_input_tokens` (0 when the provider does not say).
     var anthropic: AnthropicUsage {
         let cached = min(max(0, cachedTokens), promptTokens)
+        let written = min(max(0, promptTokensDetails?.cacheWriteTokens ?? 0), promptTokens - cached)
         return AnthropicUsage(
-            inputTokens: promptTokens - cached, outputTokens: completionTokens, cacheCreationInputTokens: 0, cacheReadInputTokens: cached)
+            inputTokens: promptTokens - cached - written, outputTokens: completionTokens, cacheCreationInputTokens: written,
+            cacheReadInputTokens: cached)
     }
 
     /// In the gateway's accounting shape.
@@ -50,8 +61,11 @@ struct OpenAIUsage: Codable, Sendable, Equatable {
 
 extension AnthropicUsage {
     /// In OpenAI's convention: `prompt_tokens` is the whole input, cache reads and writes included;
-    /// `cached_tokens` the reads.
+    /// `cached_tokens` the reads, `cache_write_tokens` the writes (when any).
     var openAI: OpenAIUsage {
-        OpenAIUsage(promptTokens: promptTokens, completionTokens: outputTokens, cachedTokens: cacheReadInputTokens ?? 0)
+        let written = cacheCreationInputTokens ?? 0
+        return OpenAIUsage(
+            promptTokens: promptTokens, completionTokens: outputTokens, cachedTokens: cacheReadInputTokens ?? 0,
+            cacheWriteTokens: written > 0 ? written : nil)
     }
 }
