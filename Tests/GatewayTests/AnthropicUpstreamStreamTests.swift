@@ -74,6 +74,7 @@ import Testing
         #expect(String(buffer: perEvent[perEvent.count - 2]).hasSuffix("data: [DONE]\n\n"))
         #expect(translator.usage == AnthropicUsage(inputTokens: 25, outputTokens: 89, cacheCreationInputTokens: 0, cacheReadInputTokens: 500))
         #expect(translator.notes == [.droppedContent("stream block 'thinking'")])
+        #expect(translator.gatewayUsage == Usage(promptTokens: 525, completionTokens: 89, cachedTokens: 500))
     }
 
     @Test func theArgumentFragmentsJoinToTheInput() {

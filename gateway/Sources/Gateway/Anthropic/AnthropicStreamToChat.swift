@@ -30,6 +30,8 @@ struct AnthropicStreamToChat {
     private var toolCallsWithArguments: Set<Int> = []
     /// Cumulative, as the provider reported it (message_start, then message_delta's totals).
     private(set) var usage: AnthropicUsage?
+    /// The usage to charge (the provider's figures in OpenAI's convention), once the stream started.
+    var gatewayUsage: Usage? { usage?.openAI.gatewayUsage }
     private(set) var notes: [TranslationNote] = []
 
     /// `created`: the chunks' Unix time. `includeUsage`: the client's `stream_options.include_usage`.

@@ -38,6 +38,8 @@ struct ChatStreamToAnthropic {
     private var sawDone = false
     /// The provider's usage, once its chunk arrived.
     private(set) var usage: OpenAIUsage?
+    /// The usage to charge (the provider's figures), once known.
+    var gatewayUsage: Usage? { usage?.gatewayUsage }
     private(set) var notes: [TranslationNote] = []
 
     /// `model`: the name to answer with (the client's), the provider's when nil. `messageID`: the
