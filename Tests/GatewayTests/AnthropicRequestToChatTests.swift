@@ -102,3 +102,15 @@ import Testing
         #expect(translated.notes.contains(.reshaped("an assistant turn with nothing to carry was left out")))
     }
 }
+
+extension AnthropicRequestToChatTests {
+    @Test func aToolChoiceWithoutToolsIsDroppedAsOpenAIRefusesIt() throws {
+        let translated = try translate(
+            #"{"model":"m","max_tokens":5,"messages":[{"role":"user","content":"hi"}],"tools":[{"type":"web_search_20250305","name":"web_search"}],"tool_choice":{"type":"any"}}"#)
+        #expect(translated.value.toolChoice == nil && translated.value.tools == nil)
+        #expect(translated.notes.contains(.droppedParameter("tool_choice (any) without tools")))
+        let back = ChatRequestToAnthropic.translate(
+            try WireJSON.decode(OpenAIChatRequest.self, from: #"{"model":"m","messages":[{"role":"user","content":"hi"}],"tool_choice":"required"}"#))
+        #expect(back.value.toolChoice == nil && back.notes == [.droppedParameter("tool_choice without tools")])
+    }
+}

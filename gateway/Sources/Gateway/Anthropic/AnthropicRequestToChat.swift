@@ -52,7 +52,10 @@ enum AnthropicRequestToChat {
             }
             if !functions.isEmpty { chat.tools = functions }
         }
-        if let choice = request.toolChoice {
+        // OpenAI refuses a tool_choice without tools (a server tool dropped above can leave none).
+        if let choice = request.toolChoice, chat.tools == nil {
+            notes.append(.droppedParameter("tool_choice (\(choice.openAIName)) without tools"))
+        } else if let choice = request.toolChoice {
             switch choice {
             case .auto: chat.toolChoice = .auto
             case .any: chat.toolChoice = .required
@@ -127,6 +130,17 @@ enum AnthropicRequestToChat {
         case .base64(let mediaType, let data): .imageURL(url: "data:\(mediaType);base64,\(data)", detail: nil)
         case .url(let url): .imageURL(url: url, detail: nil)
         case .other: nil
+        }
+    }
+}
+
+extension AnthropicToolChoice {
+    fileprivate var openAIName: String {
+        switch self {
+        case .auto: "auto"
+        case .any: "any"
+        case .tool(let name, _): "tool \(name)"
+        case .none: "none"
         }
     }
 }

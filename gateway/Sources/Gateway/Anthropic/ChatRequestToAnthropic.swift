@@ -90,7 +90,8 @@ enum ChatRequestToAnthropic {
             }
         }
         let disableParallel: Bool? = request.parallelToolCalls == false ? true : nil
-        switch request.toolChoice {
+        if request.toolChoice != nil, anthropic.tools == nil { notes.append(.droppedParameter("tool_choice without tools")) }
+        switch anthropic.tools == nil ? nil : request.toolChoice {
         case .none?: anthropic.toolChoice = AnthropicToolChoice.none
         case .auto?: anthropic.toolChoice = .auto(disableParallelToolUse: disableParallel)
         case .required?: anthropic.toolChoice = .any(disableParallelToolUse: disableParallel)
