@@ -14,7 +14,7 @@ import NIOCore
 ///   (`stream_options.include_usage`), then `data: [DONE]`.
 /// - `error`, or a stream cut before its `message_delta`: `data: {"error":{...}}`, which OpenAI's
 ///   SDKs raise, and nothing after it. `ping` and blocks with no equivalent (`thinking`) are skipped.
-struct AnthropicStreamToChat {
+struct AnthropicStreamToChat: Sendable {
     private let created: Int
     private let includeUsage: Bool
     private let model: String?

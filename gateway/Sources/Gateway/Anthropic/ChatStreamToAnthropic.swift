@@ -17,7 +17,7 @@ import NIOCore
 ///   `message_delta` (stop reason, and the whole usage: cumulative, input figures included) and
 ///   `message_stop`.
 /// - `{"error":...}` in the stream, or a stream cut before `finish_reason`: an `error` event.
-struct ChatStreamToAnthropic {
+struct ChatStreamToAnthropic: Sendable {
     private let model: String?
     private let messageID: String?
     private let inputTokens: Int

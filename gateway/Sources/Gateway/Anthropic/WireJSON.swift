@@ -4,10 +4,15 @@ import NIOCore
 /// The one JSON encoding the translation layer writes: compact, sorted keys (deterministic
 /// output), slashes unescaped.
 enum WireJSON {
-    static func data(_ value: some Encodable) -> Data {
+    static let encoder: JSONEncoder = {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return (try? encoder.encode(value)) ?? Data("null".utf8)
+        return encoder
+    }()
+    static let decoder = JSONDecoder()
+
+    static func data(_ value: some Encodable) -> Data {
+        (try? encoder.encode(value)) ?? Data("null".utf8)
     }
 
     static func string(_ value: some Encodable) -> String {
@@ -19,10 +24,10 @@ enum WireJSON {
     }
 
     static func decode<T: Decodable>(_ type: T.Type, from text: String) throws -> T {
-        try JSONDecoder().decode(type, from: Data(text.utf8))
+        try decoder.decode(type, from: Data(text.utf8))
     }
 
     static func decode<T: Decodable>(_ type: T.Type, from buffer: ByteBuffer) throws -> T {
-        try JSONDecoder().decode(type, from: Data(buffer.readableBytesView))
+        try decoder.decode(type, from: Data(buffer.readableBytesView))
     }
 }
