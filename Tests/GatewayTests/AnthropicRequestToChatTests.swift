@@ -114,3 +114,11 @@ extension AnthropicRequestToChatTests {
         #expect(back.value.toolChoice == nil && back.notes == [.droppedParameter("tool_choice without tools")])
     }
 }
+
+extension AnthropicRequestToChatTests {
+    @Test func theMaximumCanGoInTheOlderMaxTokens() throws {
+        let request = try WireJSON.decode(AnthropicMessagesRequest.self, from: #"{"model":"m","max_tokens":5,"messages":[{"role":"user","content":"hi"}]}"#)
+        let chat = AnthropicRequestToChat.translate(request, maxTokensField: .maxTokens).value
+        #expect(chat.maxTokens == 5 && chat.maxCompletionTokens == nil)
+    }
+}

@@ -8,13 +8,23 @@
 ///   (`text`, `image_url` with a `data:` URL for base64 images) otherwise.
 /// - An assistant turn's text is its `content`, its `tool_use` blocks its `tool_calls` (the input
 ///   as a JSON string).
-/// - `max_tokens` -> `max_completion_tokens`, `stop_sequences` -> `stop`, `metadata.user_id` ->
-///   `user`, `stream` -> `stream` with `stream_options.include_usage` (the translator needs the
-///   usage for the final `message_delta`), `tool_choice` and `disable_parallel_tool_use` ->
-///   `tool_choice` and `parallel_tool_calls`. `top_k`, `thinking` and server tools are dropped
-///   with a note; so are block types with no equivalent (`document`, `thinking`).
+/// - `max_tokens` -> `max_completion_tokens` (or `max_tokens`: ``MaxTokensField``),
+///   `stop_sequences` -> `stop`, `metadata.user_id` -> `user`, `stream` -> `stream` with
+///   `stream_options.include_usage` (the translator needs the usage for the final
+///   `message_delta`), `tool_choice` and `disable_parallel_tool_use` -> `tool_choice` and
+///   `parallel_tool_calls`. `top_k`, `thinking` and server tools are dropped with a note; so are
+///   block types with no equivalent (`document`, `thinking`), and a `tool_result`'s `is_error`.
 enum AnthropicRequestToChat {
-    static func translate(_ request: AnthropicMessagesRequest) -> Translated<OpenAIChatRequest> {
+    /// Where the maximum goes: OpenAI's current `max_completion_tokens`, or the older `max_tokens`
+    /// that many OpenAI-compatible servers still expect.
+    enum MaxTokensField: Sendable {
+        case maxCompletionTokens
+        case maxTokens
+    }
+
+    static func translate(_ request: AnthropicMessagesRequest, maxTokensField: MaxTokensField = .maxCompletionTokens)
+        -> Translated<OpenAIChatRequest>
+    {
         var notes: [TranslationNote] = []
         var messages: [OpenAIChatRequest.Message] = []
         if let system = request.system {
@@ -30,7 +40,10 @@ enum AnthropicRequestToChat {
         }
 
         var chat = OpenAIChatRequest(model: request.model, messages: messages)
-        chat.maxCompletionTokens = request.maxTokens
+        switch maxTokensField {
+        case .maxCompletionTokens: chat.maxCompletionTokens = request.maxTokens
+        case .maxTokens: chat.maxTokens = request.maxTokens
+        }
         chat.temperature = request.temperature
         chat.topP = request.topP
         if request.topK != nil { notes.append(.droppedParameter("top_k")) }
