@@ -90,7 +90,8 @@ enum AnthropicRequestToChat {
             case .text(let text): parts.append(.text(text))
             case .image(let source):
                 if let part = imagePart(source) { parts.append(part) } else { notes.append(.droppedContent("image source")) }
-            case .toolResult(let id, let resultContent, _):
+            case .toolResult(let id, let resultContent, let isError):
+                if isError == true { notes.append(.droppedParameter("is_error of tool result '\(id)'")) }
                 var texts: [String] = []
                 for item in resultContent?.blocks ?? [] {
                     switch item {
