@@ -21,17 +21,13 @@ public enum QuotaAuthorityError: Error, Sendable, Equatable {
 /// introspection secret.
 public struct RemoteQuotaAuthority: QuotaAuthorityClient {
     let url: String
-    let authorization: String
-    let httpClient: HTTPClient
-    let deadline: TimeAmount
+    let call: RuntimeJSONCall
 
     /// `deadline`: the runtime may hold a call up to 300 ms while other holders hand back unused
     /// leases; a call slower than this fails (a budgeted request then waits no longer).
     public init(baseURL: String, secret: String, httpClient: HTTPClient, deadline: Duration = .seconds(3)) {
         url = ServiceURL.join(baseURL, QuotaPath.lease)
-        authorization = "Bearer \(secret)"
-        self.httpClient = httpClient
-        self.deadline = TimeAmount(deadline)
+        call = RuntimeJSONCall(secret: secret, httpClient: httpClient, deadline: deadline)
     }
 
     static let encoder = JSONEncoder()
@@ -39,17 +35,9 @@ public struct RemoteQuotaAuthority: QuotaAuthorityClient {
     public func lease(_ lease: QuotaLeaseRequest) async throws -> QuotaLeaseGrant {
         var request = HTTPClientRequest(url: url)
         request.method = .POST
-        request.headers.add(name: "Authorization", value: authorization)
         request.headers.add(name: "Content-Type", value: "application/json")
-        request.headers.add(name: "Accept", value: "application/json")
         request.body = .bytes(ByteBuffer(bytes: try Self.encoder.encode(lease)))
-        let response = try await httpClient.execute(request, deadline: .now() + deadline)
-        let body = try await response.body.collect(upTo: 1 << 20)
-        guard response.status == .ok else { throw QuotaAuthorityError.status(Int(response.status.code)) }
-        do {
-            return try JSONDecoder().decode(QuotaLeaseGrant.self, from: Data(body.readableBytesView))
-        } catch {
-            throw QuotaAuthorityError.invalidAnswer
-        }
+        return try await call.send(
+            request, as: QuotaLeaseGrant.self, limit: 1 << 20, status: QuotaAuthorityError.status, invalid: QuotaAuthorityError.invalidAnswer)
     }
 }

@@ -24,15 +24,11 @@ public enum UsageLedgerClientError: Error, Sendable, Equatable {
 /// introspection secret.
 public struct RemoteUsageLedger: UsageLedgerClient {
     let url: String
-    let authorization: String
-    let httpClient: HTTPClient
-    let deadline: TimeAmount
+    let call: RuntimeJSONCall
 
     public init(baseURL: String, secret: String, httpClient: HTTPClient, deadline: Duration = .seconds(15)) {
         url = ServiceURL.join(baseURL, RuntimePath.usage)
-        authorization = "Bearer \(secret)"
-        self.httpClient = httpClient
-        self.deadline = TimeAmount(deadline)
+        call = RuntimeJSONCall(secret: secret, httpClient: httpClient, deadline: deadline)
     }
 
     public func report(_ report: UsageReport) async throws -> UsageReportReceipt {
@@ -50,16 +46,7 @@ public struct RemoteUsageLedger: UsageLedgerClient {
     }
 
     private func send<Answer: Decodable>(_ request: HTTPClientRequest, as: Answer.Type) async throws -> Answer {
-        var request = request
-        request.headers.add(name: "Authorization", value: authorization)
-        request.headers.add(name: "Accept", value: "application/json")
-        let response = try await httpClient.execute(request, deadline: .now() + deadline)
-        let body = try await response.body.collect(upTo: 16 << 20)
-        guard response.status == .ok else { throw UsageLedgerClientError.status(Int(response.status.code)) }
-        do {
-            return try JSONDecoder().decode(Answer.self, from: Data(body.readableBytesView))
-        } catch {
-            throw UsageLedgerClientError.invalidAnswer
-        }
+        try await call.send(
+            request, as: Answer.self, limit: 16 << 20, status: UsageLedgerClientError.status, invalid: UsageLedgerClientError.invalidAnswer)
     }
 }
