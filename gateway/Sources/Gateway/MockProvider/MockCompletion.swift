@@ -50,6 +50,8 @@ public enum MockCompletion {
         case .embeddings:
             all = strings(object["input"])
             text = all.first ?? ""
+        case .messages:
+            return nil  // an OpenAI-compatible provider: Anthropic bodies reach it translated
         }
         let promptTokens = max(1, all.reduce(0) { $0 + words($1) })
         // As a real model does: never more completion tokens than the request allows.
@@ -130,6 +132,8 @@ public enum MockCompletion {
                 "object": "list", "data": data, "model": input.model,
                 "usage": ["prompt_tokens": input.promptTokens, "total_tokens": input.promptTokens],
             ])
+        case .messages:
+            return json(["error": ["message": "mock provider: /v1/messages is not an OpenAI endpoint", "type": "invalid_request_error"]])
         }
     }
 

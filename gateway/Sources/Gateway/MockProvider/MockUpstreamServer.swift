@@ -51,7 +51,7 @@ public struct MockUpstreamServer: Sendable {
             all.writeBuffer(&event)
         }
         let streamMarker = Array(#""stream":true"#.utf8)
-        for endpoint in Endpoint.allCases {
+        for endpoint in Endpoint.openAI {
             router.post("/v1\(endpoint.rawValue)") { request, _ -> Response in
                 received.increment()
                 if headDelay > .zero { try await Task.sleep(for: headDelay) }

@@ -4,11 +4,25 @@ import HTTPTypes
 import Hummingbird
 import NIOCore
 
-/// The OpenAI endpoints the gateway proxies.
+/// The endpoints the gateway proxies: OpenAI's, and Anthropic's Messages API.
 public enum Endpoint: String, Sendable, CaseIterable {
     case chatCompletions = "/chat/completions"
     case completions = "/completions"
     case embeddings = "/embeddings"
+    /// Anthropic's `POST /v1/messages`.
+    case messages = "/messages"
+
+    /// OpenAI's endpoints (an OpenAI-compatible provider serves these).
+    public static let openAI: [Endpoint] = [.chatCompletions, .completions, .embeddings]
+
+    /// The API whose shapes the endpoint's bodies, answers and errors have.
+    public var dialect: APIDialect { self == .messages ? .anthropic : .openAI }
+}
+
+/// The two APIs the gateway speaks to clients and providers.
+public enum APIDialect: Sendable {
+    case openAI
+    case anthropic
 }
 
 /// One call to an upstream provider. The body is the client's, byte for byte (or, for a provider
