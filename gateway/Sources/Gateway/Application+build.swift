@@ -230,7 +230,7 @@ public struct GatewayApplication: Sendable {
             authenticated.get("usage") { request, context in try await usage.handle(request, context: context) }
             let metered = api.group(context: AuthenticatedRequestContext.self).add(middleware: limitsStage)
             if configuration.usageAccounting { metered.add(middleware: usageStage) }
-            for endpoint in Endpoint.allCases {
+            for endpoint in Endpoint.openAI {
                 metered.post(RouterPath(endpoint.rawValue)) { request, context in
                     try await proxy.handle(request, context: context, endpoint: endpoint)
                 }
