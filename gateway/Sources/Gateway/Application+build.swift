@@ -203,8 +203,9 @@ public struct GatewayApplication: Sendable {
 
     /// Routes and middleware. Every route under `/v1` and its alias `/api/v1` passes the API stages
     /// in this order: ``AuditMiddleware`` (the record, written whatever happens next) ->
-    /// ``AuthMiddleware`` (the claims) -> ``LimitsMiddleware`` and ``UsageMiddleware`` (on the routes
-    /// that reach a provider) -> the handler. Health, metrics and CORS preflights are outside the API group.
+    /// (``AnthropicErrorMiddleware`` on Anthropic's routes) -> ``AuthMiddleware`` (the claims) ->
+    /// ``LimitsMiddleware`` and ``UsageMiddleware`` (on the routes that reach a provider) -> the
+    /// handler. Health, metrics and CORS preflights are outside the API group.
     public func buildRouter() -> Router<GatewayRequestContext> {
         let router = Router(context: GatewayRequestContext.self)
         router.add(
@@ -223,10 +224,12 @@ public struct GatewayApplication: Sendable {
             budget: configuration.usageAccounting ? quota.map(BudgetGate.init(leases:)) : nil, logger: logger)
         let models = ModelsHandler(registry: registry)
         let usage = UsageHandler(ledger: ledger, quota: quota, logger: logger)
+        let countTokens = CountTokensHandler(registry: registry, maxBodyBytes: configuration.maxBodyBytes)
+        var keyStage = authStage
+        keyStage.acceptsAPIKey = true
         for prefix in ["/v1", "/api/v1"] {
             let api = router.group(RouterPath(prefix)).add(middleware: auditStage).add(middleware: authStage)
             let authenticated = api.group(context: AuthenticatedRequestContext.self)
-            authenticated.get("models") { request, context in try await models.handle(request, context: context) }
             authenticated.get("usage") { request, context in try await usage.handle(request, context: context) }
             let metered = api.group(context: AuthenticatedRequestContext.self).add(middleware: limitsStage)
             if configuration.usageAccounting { metered.add(middleware: usageStage) }
@@ -235,6 +238,24 @@ public struct GatewayApplication: Sendable {
                     try await proxy.handle(request, context: context, endpoint: endpoint)
                 }
             }
+            // Both kinds of client list models: the key as either header, Anthropic's shape and
+            // errors when the request carries anthropic-version.
+            let catalogue = router.group(RouterPath(prefix)).add(middleware: auditStage)
+                .add(middleware: AnthropicErrorMiddleware(onlyWithVersionHeader: true)).add(middleware: keyStage)
+                .group(context: AuthenticatedRequestContext.self)
+            catalogue.get("models") { request, context in try await models.handle(request, context: context) }
+            catalogue.get("models/{id}") { request, context in
+                try await models.handle(request, context: context, id: context.parameters.require("id"))
+            }
+            // Anthropic's Messages API: the same stages, errors in Anthropic's envelope.
+            let anthropic = router.group(RouterPath(prefix)).add(middleware: auditStage).add(middleware: AnthropicErrorMiddleware())
+                .add(middleware: keyStage)
+            anthropic.group(context: AuthenticatedRequestContext.self).post("messages/count_tokens") { request, context in
+                try await countTokens.handle(request, context: context)
+            }
+            let messages = anthropic.group(context: AuthenticatedRequestContext.self).add(middleware: limitsStage)
+            if configuration.usageAccounting { messages.add(middleware: usageStage) }
+            messages.post("messages") { request, context in try await proxy.handle(request, context: context, endpoint: .messages) }
         }
         let probe = runtimeHTTPClient.map { HealthRoutes.runtimeProbe(baseURL: configuration.tokenRuntimeURL, client: $0) }
         HealthRoutes(

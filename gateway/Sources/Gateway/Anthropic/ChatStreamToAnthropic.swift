@@ -6,7 +6,7 @@ import NIOCore
 /// Nothing waits for the end but the `message_delta`, which needs the usage that OpenAI sends
 /// after `finish_reason` (the request asks for it: ``AnthropicRequestToChat``).
 ///
-/// - The first chunk: `message_start` (usage so far: the `inputTokens` estimate given).
+/// - The first chunk: `message_start` (usage so far: the `inputTokens` estimate given), then a `ping`.
 /// - Content: a text block opened on the first non-empty content, a `text_delta` per chunk.
 /// - Tool calls: each new tool call `index` closes the open block and opens a `tool_use` block
 ///   (`id`, `name`, `input: {}`); each arguments fragment is an `input_json_delta`, in order, so
@@ -124,6 +124,8 @@ struct ChatStreamToAnthropic: Sendable {
         let message = AnthropicMessage(
             id: messageID ?? chunk.id, content: [], model: model ?? chunk.model, stopReason: nil, usage: usage)
         AnthropicStreamEvent.messageStart(message).write(to: &output)
+        // As Anthropic does: a keep-alive right after message_start (SDKs skip it).
+        AnthropicStreamEvent.ping.write(to: &output)
     }
 
     private mutating func appendText(_ text: String, into output: inout ByteBuffer) {

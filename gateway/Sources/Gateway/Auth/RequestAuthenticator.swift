@@ -1,3 +1,4 @@
+import Foundation
 import HTTPTypes
 import Hummingbird
 import TokenProtocol
@@ -27,12 +28,23 @@ struct RequestAuthenticator: Sendable {
         self.metrics = metrics
     }
 
-    func authenticate(_ request: Request, clientAddress: String?) async throws -> TokenClaims {
-        guard let header = request.headers[.authorization] else { throw OpenAIError.missingToken }
-        guard let credentials = AuthorizationHeader.credentials(header, scheme: "bearer") else {
-            throw OpenAIError.invalidToken("The Authorization header must be: Bearer YOUR_KEY.")
+    /// `x-api-key`, Anthropic's header for the key, which its older SDKs and many coding agents send.
+    static let apiKeyHeader = HTTPField.Name("x-api-key")!
+
+    /// `acceptsAPIKey`: the token may also come as `x-api-key` (Anthropic's routes), when there is
+    /// no `Authorization` header.
+    func authenticate(_ request: Request, clientAddress: String?, acceptsAPIKey: Bool = false) async throws -> TokenClaims {
+        let token: String
+        if let header = request.headers[.authorization] {
+            guard let credentials = AuthorizationHeader.credentials(header, scheme: "bearer") else {
+                throw OpenAIError.invalidToken("The Authorization header must be: Bearer YOUR_KEY.")
+            }
+            token = String(credentials)
+        } else if acceptsAPIKey, let key = request.headers[Self.apiKeyHeader] {
+            token = key.trimmingCharacters(in: .whitespaces)
+        } else {
+            throw acceptsAPIKey ? OpenAIError.missingAPIKey : OpenAIError.missingToken
         }
-        let token = String(credentials)
         let known = verifier.knownVerdict(token)
         if case .cached(.active(let claims)) = known { return claims }
 

@@ -74,6 +74,10 @@ public struct OpenAIError: HTTPResponseError, Sendable {
         type: "invalid_request_error", code: "invalid_api_key",
         headers: [.wwwAuthenticate: #"Bearer error="invalid_token""#])
 
+    /// On Anthropic's routes, which take the key either way.
+    static let missingAPIKey = OpenAIError(
+        .unauthorized, "x-api-key header is required (or send the key as Authorization: Bearer YOUR_KEY).",
+        type: "invalid_request_error", code: "invalid_api_key", headers: [.wwwAuthenticate: #"Bearer error="invalid_token""#])
     static func modelNotAllowed(_ model: String) -> OpenAIError {
         OpenAIError(
             .forbidden, "This API key may not use the model '\(model)'.", type: "invalid_request_error", param: "model",

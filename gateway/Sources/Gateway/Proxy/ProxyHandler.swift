@@ -44,6 +44,8 @@ struct ProxyHandler: Sendable {
         var requestBytes = 0
         /// The stream was asked for its usage by the gateway, not the client (``StreamUsage``).
         var usageInjected = false
+        /// The client's API: the shape of the answer whose usage is read, and of a stream's error event.
+        var dialect = APIDialect.openAI
         /// The serving provider's price for the model (accounting on); the usage of a whole answer;
         /// whether the answer is a stream. Written to the trail with the rest.
         var price: ModelPrice?
@@ -88,10 +90,17 @@ struct ProxyHandler: Sendable {
         let probe = try RequestProbe.parse(body)
         exchange.model = probe.model
         guard claims.allows(model: probe.model) else { throw OpenAIError.modelNotAllowed(probe.model) }
-        let candidates = registry.candidates(for: probe.model)
-        guard !candidates.isEmpty else { throw OpenAIError.modelNotFound(probe.model) }
+        let served = registry.candidates(for: probe.model)
+        guard !served.isEmpty else { throw OpenAIError.modelNotFound(probe.model) }
+        let candidates = served.filter { DialectBridge.serves($0.config.kind, endpoint) }
+        guard !candidates.isEmpty else {
+            throw OpenAIError.invalidRequest(
+                "The model '\(probe.model)' is served through Anthropic's Messages API, which has no \(endpoint.rawValue) endpoint; use /v1/chat/completions or /v1/messages.",
+                param: "model", code: "unsupported_endpoint")
+        }
 
         exchange.requestBytes = body.readableBytes
+        exchange.dialect = endpoint.dialect
         var upstreamBody = body
         if claims.policy.maxBudget != nil {
             // Fail closed: a gateway that cannot count spend (accounting off) serves no budgeted token.
@@ -99,13 +108,15 @@ struct ProxyHandler: Sendable {
             upstreamBody = try await budget.reserve(
                 claims: claims, probe: probe, body: body, endpoint: endpoint, candidates: candidates, trail: exchange.trail)
         }
-        if usageAccounting, endpoint != .embeddings, let withUsage = StreamUsage.upstreamBody(upstreamBody, probe: probe) {
+        if usageAccounting, endpoint == .chatCompletions || endpoint == .completions,
+            let withUsage = StreamUsage.upstreamBody(upstreamBody, probe: probe)
+        {
             upstreamBody = withUsage
             exchange.usageInjected = true
         }
-        let upstreamRequest = UpstreamRequest(
-            endpoint: endpoint, body: upstreamBody, stream: probe.stream, requestID: exchange.requestID,
-            accept: request.headers[.accept])
+        var crossings = DialectCrossings(
+            endpoint: endpoint, body: upstreamBody, probe: probe, requestID: exchange.requestID, clientHeaders: request.headers,
+            includeUsage: exchange.usageInjected || probe.includeUsage, now: registry.clock.now(), logger: logger)
         let plan = fallback.plan(candidates, model: probe.model, now: registry.clock.now())
         var refusals = ProviderRefusals()
         for skip in plan.skipped { skipped(skip, refusals: &refusals, exchange: exchange) }
@@ -114,6 +125,7 @@ struct ProxyHandler: Sendable {
             exchange.attempts += 1
             exchange.provider = provider.name
             let attemptStart = ContinuousClock.now
+            let (upstreamRequest, bridge) = try crossings.request(for: provider.config.kind)
             do {
                 let upstream = try await provider.client.send(upstreamRequest)
                 metrics.recordPoolWait(provider: provider.name, nanoseconds: upstream.poolWait.nanoseconds)
@@ -130,12 +142,17 @@ struct ProxyHandler: Sendable {
                     succeeded(provider, since: attemptStart, exchange: &exchange)
                     if usageAccounting { exchange.price = provider.price(for: probe.model) }
                     exchange.streaming = true
-                    return stream(upstream, provider: provider, exchange: exchange)
+                    var translated = upstream
+                    translated.body = bridge.stream(upstream.body)
+                    return stream(translated, provider: provider, exchange: exchange)
                 }
                 let bytes = try await upstream.body.collect(upTo: Self.maxUpstreamBody)
-                succeeded(provider, status: upstream.status, since: attemptStart, exchange: &exchange)
+                let (status, body) = bridge.answer(status: upstream.status, body: bytes)
+                succeeded(provider, status: status, since: attemptStart, exchange: &exchange)
                 if usageAccounting { exchange.price = provider.price(for: probe.model) }
-                return complete(upstream, body: bytes, exchange: &exchange)
+                var answered = upstream
+                answered.status = status
+                return complete(answered, body: body, exchange: &exchange)
             } catch let error as OpenAIError {
                 // The gateway's own answer about this call (not the provider's): no fallback.
                 throw error
@@ -256,9 +273,10 @@ struct ProxyHandler: Sendable {
         let headers = Self.clientHeaders(upstream.headers, status: status)
         metrics.overhead.recordNanoseconds((ContinuousClock.now - exchange.started - exchange.upstreamWait).nanoseconds)
         if (200..<300).contains(status) {
-            exchange.usage =
-                UsageExtractor.extract(body.readableBytesView)
-                ?? UsageEstimate.answer(requestBytes: exchange.requestBytes, answerBytes: body.readableBytes)
+            let reported =
+                exchange.dialect == .anthropic
+                ? AnthropicUsageExtractor.extract(body.readableBytesView) : UsageExtractor.extract(body.readableBytesView)
+            exchange.usage = reported ?? UsageEstimate.answer(requestBytes: exchange.requestBytes, answerBytes: body.readableBytes)
         }
         return Response(status: .init(code: status), headers: headers, body: .init(byteBuffer: body))
     }
@@ -281,8 +299,9 @@ struct ProxyHandler: Sendable {
     /// A server-sent event stream, relayed chunk by chunk. If the client goes away, the write
     /// fails, the upstream body is dropped (which cancels the upstream request) and the audit
     /// record keeps what was known (499). If the provider fails mid-stream, the stream ends with
-    /// one `data: {"error": ...}` event (which the OpenAI SDKs raise as an APIError) and the audit
-    /// record says 502: the answer is never continued from another provider.
+    /// one `data: {"error": ...}` event (which the OpenAI SDKs raise as an APIError; for an
+    /// Anthropic client an `event: error`, which its SDKs raise) and the audit record says 502:
+    /// the answer is never continued from another provider.
     private func stream(_ upstream: UpstreamResponse, provider: Provider, exchange: Exchange) -> Response {
         var headers = Self.clientHeaders(upstream.headers, status: upstream.status)
         headers[.contentType] = upstream.headers[.contentType] ?? "text/event-stream"
@@ -292,13 +311,19 @@ struct ProxyHandler: Sendable {
         metrics.overhead.recordNanoseconds((ContinuousClock.now - exchange.started - exchange.upstreamWait).nanoseconds)
         let trail = exchange.trail
         let requestBytes = exchange.requestBytes
-        /// The stream's end: its usage (the usage chunk, else an estimate), and the record written.
-        @Sendable func finish(status: Int, tail: StreamTail, filter: StreamUsageFilter?, chunks: Int) {
-            let reported = filter.map { $0.usageEvent.flatMap(UsageExtractor.extract) } ?? UsageExtractor.extract(tail.bytes)
+        let anthropic = exchange.dialect == .anthropic
+        /// The stream's end: its usage (the usage chunk, or Anthropic's message_start and
+        /// message_delta, else an estimate), and the record written.
+        @Sendable func finish(status: Int, head: StreamHead, tail: StreamTail, filter: StreamUsageFilter?, chunks: Int) {
+            let reported =
+                anthropic
+                ? AnthropicUsageExtractor.extract(head: head.bytes, tail: tail.bytes)
+                : filter.map { $0.usageEvent.flatMap(UsageExtractor.extract) } ?? UsageExtractor.extract(tail.bytes)
             trail.finish(status: status, usage: reported ?? UsageEstimate.stream(requestBytes: requestBytes, relayedChunks: chunks))
         }
         let injected = exchange.usageInjected
         let body = ResponseBody { [self] writer in
+            var head = StreamHead(keeping: anthropic ? StreamHead.capacity : 0)
             var tail = StreamTail()
             var filter = injected ? StreamUsageFilter() : nil
             var chunks = 0
@@ -306,6 +331,7 @@ struct ProxyHandler: Sendable {
             /// Relays `bytes`; a failed write means the client went away.
             func relay(_ bytes: ByteBuffer) async throws {
                 guard bytes.readableBytes > 0 else { return }
+                head.append(bytes.readableBytesView)
                 tail.append(bytes.readableBytesView)
                 do {
                     try await writer.write(bytes)
@@ -325,7 +351,7 @@ struct ProxyHandler: Sendable {
                 if let rest = filter?.finish() { try await relay(rest) }
             } catch let gone as ClientGone {
                 // 499: the client closed the request (nginx's convention); the audit keeps partial usage.
-                finish(status: 499, tail: tail, filter: filter, chunks: chunks)
+                finish(status: 499, head: head, tail: tail, filter: filter, chunks: chunks)
                 throw gone.underlying
             } catch {
                 provider.stats.recordFailure(now: clock.now(), latency: 0)
@@ -337,13 +363,19 @@ struct ProxyHandler: Sendable {
                     tail.append(rest.readableBytesView)
                     try await writer.write(rest)
                 }
-                finish(status: 502, tail: tail, filter: filter, chunks: chunks)
+                finish(status: 502, head: head, tail: tail, filter: filter, chunks: chunks)
                 // A partial event the provider left open is closed first.
                 let atBoundary = tail.bytes.isEmpty || tail.bytes.suffix(2).elementsEqual([10, 10])
-                var event = ByteBuffer(string: atBoundary ? "data: " : "\n\ndata: ")
-                var payload = OpenAIError.upstreamStreamFailed(provider.name).body
-                event.writeBuffer(&payload)
-                event.writeString("\n\n")
+                var event = ByteBuffer(string: atBoundary ? "" : "\n\n")
+                let failure = OpenAIError.upstreamStreamFailed(provider.name)
+                if anthropic {
+                    AnthropicStreamEvent.error(.init(type: "api_error", message: failure.message)).write(to: &event)
+                } else {
+                    var payload = failure.body
+                    event.writeString("data: ")
+                    event.writeBuffer(&payload)
+                    event.writeString("\n\n")
+                }
                 try await writer.write(event)
                 try await writer.finish(nil)
                 return
@@ -353,10 +385,10 @@ struct ProxyHandler: Sendable {
             do {
                 try await writer.finish(nil)
             } catch {
-                finish(status: 499, tail: tail, filter: filter, chunks: chunks)
+                finish(status: 499, head: head, tail: tail, filter: filter, chunks: chunks)
                 throw error
             }
-            finish(status: status, tail: tail, filter: filter, chunks: chunks)
+            finish(status: status, head: head, tail: tail, filter: filter, chunks: chunks)
         }
         return Response(status: .init(code: status), headers: headers, body: body)
     }

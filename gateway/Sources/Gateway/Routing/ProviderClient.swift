@@ -79,6 +79,8 @@ public enum UpstreamBody: Sendable {
     case buffer(ByteBuffer)
     case http(HTTPClientResponse.Body)
     case chunks(AsyncThrowingStream<ByteBuffer, any Error>)
+    /// A provider's stream in another API, translated into the client's as it arrives (``DialectBridge``).
+    indirect case translated(UpstreamBody, StreamTranslation)
 
     /// Calls `body` with each chunk, in order, as it arrives.
     func forEach(_ body: (ByteBuffer) async throws -> Void) async throws {
@@ -86,6 +88,13 @@ public enum UpstreamBody: Sendable {
         case .buffer(let buffer): try await body(buffer)
         case .http(let stream): for try await chunk in stream { try await body(chunk) }
         case .chunks(let stream): for try await chunk in stream { try await body(chunk) }
+        case .translated(let upstream, var translation):
+            try await upstream.forEach { chunk in
+                let translated = translation.feed(chunk)
+                if translated.readableBytes > 0 { try await body(translated) }
+            }
+            let rest = translation.finish()
+            if rest.readableBytes > 0 { try await body(rest) }
         }
     }
 
@@ -97,6 +106,14 @@ public enum UpstreamBody: Sendable {
         case .chunks(let stream):
             var all = ByteBuffer()
             for try await var chunk in stream {
+                guard all.readableBytes + chunk.readableBytes <= limit else { throw UpstreamError.invalidResponse }
+                all.writeBuffer(&chunk)
+            }
+            return all
+        case .translated:
+            var all = ByteBuffer()
+            try await forEach { chunk in
+                var chunk = chunk
                 guard all.readableBytes + chunk.readableBytes <= limit else { throw UpstreamError.invalidResponse }
                 all.writeBuffer(&chunk)
             }

@@ -20,6 +20,9 @@ struct AuditMiddleware: RouterMiddleware {
         let response: Response
         do {
             response = try await next(request, context)
+        } catch let failure as AnthropicErrorResponse {
+            trail.finish(status: Int(failure.status.code))
+            throw failure
         } catch {
             let failure = OpenAIError.from(error)
             trail.finish(status: Int(failure.status.code))

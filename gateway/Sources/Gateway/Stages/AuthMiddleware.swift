@@ -6,9 +6,11 @@ import Hummingbird
 struct AuthMiddleware: RouterMiddleware {
     typealias Context = GatewayRequestContext
     let authenticator: RequestAuthenticator
+    /// The token may come as `x-api-key` too (Anthropic's routes and `/v1/models`).
+    var acceptsAPIKey = false
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        let claims = try await authenticator.authenticate(request, clientAddress: context.clientAddress)
+        let claims = try await authenticator.authenticate(request, clientAddress: context.clientAddress, acceptsAPIKey: acceptsAPIKey)
         context.audit?.update { record in
             record.tokenID = claims.jti
             record.subject = claims.subject

@@ -30,6 +30,8 @@ struct GatewayMiddleware: RouterMiddleware {
         var response: Response
         do {
             response = try await next(request, context)
+        } catch let failure as AnthropicErrorResponse {
+            response = try failure.response(from: request, context: context)
         } catch {
             response = try OpenAIError.from(error).response(from: request, context: context)
         }

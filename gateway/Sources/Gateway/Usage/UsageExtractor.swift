@@ -76,3 +76,20 @@ struct StreamTail {
         if bytes.count > 2 * Self.capacity { bytes.removeFirst(bytes.count - Self.capacity) }
     }
 }
+
+/// Keeps the first bytes of a stream, where Anthropic's `message_start` (the input usage) is.
+struct StreamHead {
+    static let capacity = 4096
+    private(set) var bytes: [UInt8] = []
+    private let limit: Int
+
+    /// Keeps up to `limit` bytes (0: keeps nothing, at no cost).
+    init(keeping limit: Int) {
+        self.limit = limit
+    }
+
+    mutating func append(_ chunk: some Collection<UInt8>) {
+        guard bytes.count < limit else { return }
+        bytes.append(contentsOf: chunk.prefix(limit - bytes.count))
+    }
+}
