@@ -42,6 +42,7 @@ import Testing
         let (events, perChunk, translator) = run(Self.mixed, inputTokens: 900)
         let expected: [(String, String)] = [
             ("message_start", #"{"type":"message_start","message":{"id":"chatcmpl-9","type":"message","role":"assistant","content":[],"model":"claude-sonnet-4-5","stop_reason":null,"stop_sequence":null,"usage":{"input_tokens":900,"output_tokens":0}}}"#),
+            ("ping", #"{"type":"ping"}"#),
             ("content_block_start", #"{"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}}"#),
             ("content_block_delta", #"{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"Let me "}}"#),
             ("content_block_delta", #"{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"check."}}"#),
@@ -113,9 +114,9 @@ import Testing
     @Test func withoutAUsageChunkDoneEndsTheMessage() throws {
         let data = [Self.chunk(#"{"role":"assistant","content":"Hi"}"#), Self.chunk("{}", finish: "length"), "[DONE]"]
         let events = run(data).events
-        #expect(events.map(\.name) == ["message_start", "content_block_start", "content_block_delta", "content_block_stop", "message_delta", "message_stop"])
+        #expect(events.map(\.name) == ["message_start", "ping", "content_block_start", "content_block_delta", "content_block_stop", "message_delta", "message_stop"])
         #expect(
-            try events[4].data
+            try events[5].data
                 == AnthropicGolden.json(#"{"type":"message_delta","delta":{"stop_reason":"max_tokens","stop_sequence":null},"usage":{"output_tokens":0}}"#))
     }
 
@@ -133,15 +134,15 @@ import Testing
             Self.chunk(#"{"content":"more"}"#), "[DONE]",
         ]
         let (events, _, translator) = run(data)
-        #expect(events.map(\.name) == ["message_start", "content_block_start", "content_block_delta", "error"])
-        #expect(try events[3].data == AnthropicGolden.json(#"{"type":"error","error":{"type":"rate_limit_error","message":"Rate limit reached"}}"#))
+        #expect(events.map(\.name) == ["message_start", "ping", "content_block_start", "content_block_delta", "error"])
+        #expect(try events[4].data == AnthropicGolden.json(#"{"type":"error","error":{"type":"rate_limit_error","message":"Rate limit reached"}}"#))
         #expect(translator.ended)
     }
 
     @Test func aStreamCutBeforeItsFinishIsAnErrorEvent() {
         let events = run([Self.chunk(#"{"content":"Hi"}"#)]).events
-        #expect(events.map(\.name) == ["message_start", "content_block_start", "content_block_delta", "error"])
-        #expect(AnthropicGolden.member(events[3].data, "error", "type") == .string("api_error"))
+        #expect(events.map(\.name) == ["message_start", "ping", "content_block_start", "content_block_delta", "error"])
+        #expect(AnthropicGolden.member(events[4].data, "error", "type") == .string("api_error"))
         var translator = ChatStreamToAnthropic()
         _ = translator.feed(data: Self.chunk(#"{"content":"Hi"}"#))
         #expect(AnthropicGolden.events(translator.fail(type: "timeout_error", message: "upstream timed out")).map(\.name) == ["error"])
@@ -155,11 +156,11 @@ import Testing
         ]
         let events = run(data).events
         #expect(events.map(\.name) == [
-            "message_start", "content_block_start", "content_block_delta", "content_block_stop", "content_block_start", "content_block_delta",
-            "content_block_stop", "message_delta", "message_stop",
+            "message_start", "ping", "content_block_start", "content_block_delta", "content_block_stop", "content_block_start",
+            "content_block_delta", "content_block_stop", "message_delta", "message_stop",
         ])
-        #expect(AnthropicGolden.member(events[4].data, "index") == .integer(1))
-        #expect(AnthropicGolden.member(events[7].data, "delta", "stop_reason") == .string("tool_use"))
+        #expect(AnthropicGolden.member(events[5].data, "index") == .integer(1))
+        #expect(AnthropicGolden.member(events[8].data, "delta", "stop_reason") == .string("tool_use"))
     }
 
     @Test func interleavedArgumentsAreKeptAtTheirBlockWithANote() throws {

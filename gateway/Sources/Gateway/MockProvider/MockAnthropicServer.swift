@@ -83,6 +83,9 @@ public struct MockAnthropicServer: Sendable {
                 status: .ok, headers: [.contentType: "application/json"],
                 body: .init(byteBuffer: ByteBuffer(string: #"{"requests":\#(state.requests)}"#)))
         }
+        router.get("/mock/last-body") { _, _ in
+            Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: state.lastBody)))
+        }
         router.get("/mock/last-headers") { _, _ in
             Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: MockCompletion.json(state.lastHeaders)))
         }
@@ -114,6 +117,7 @@ public struct MockAnthropicServer: Sendable {
         let requestID = state.received(request.headers)
         if headDelay > .zero { try await Task.sleep(for: headDelay) }
         let body = try await request.body.collect(upTo: 32 << 20)
+        state.received(body: body)
         if let refusal = refusal(request.headers, requestID: requestID) { return refusal }
         if let failStatus {
             let model = (try? JSONSerialization.jsonObject(with: Data(body.readableBytesView)) as? [String: Any])?["model"] as? String

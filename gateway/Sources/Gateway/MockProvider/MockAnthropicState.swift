@@ -1,4 +1,5 @@
 import HTTPTypes
+import NIOCore
 import Synchronization
 
 /// The Anthropic mock's request count, request ids and the last request's Anthropic headers.
@@ -7,6 +8,7 @@ final class MockAnthropicState: Sendable {
         var requests = 0
         var ids = 0
         var lastHeaders: [String: String] = [:]
+        var lastBody: [UInt8] = []
     }
     private let seen = Mutex(Seen())
 
@@ -40,4 +42,11 @@ final class MockAnthropicState: Sendable {
 
     var requests: Int { seen.withLock { $0.requests } }
     var lastHeaders: [String: String] { seen.withLock { $0.lastHeaders } }
+    /// The last request's body, byte for byte (tests check a pass-through left it untouched).
+    var lastBody: [UInt8] { seen.withLock { $0.lastBody } }
+
+    func received(body: ByteBuffer) {
+        let bytes = Array(body.readableBytesView)
+        seen.withLock { $0.lastBody = bytes }
+    }
 }
