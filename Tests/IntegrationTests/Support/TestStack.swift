@@ -223,7 +223,7 @@ struct MockUpstream: Sendable {
     }
 }
 
-/// An entry of the gateway's providers file: an `openai` provider at 127.0.0.1:port.
+/// An entry of the gateway's providers file: an `openai` (or `anthropic`) provider at 127.0.0.1:port.
 struct ProviderEntry: Sendable {
     var name: String
     var port: Int
@@ -231,11 +231,12 @@ struct ProviderEntry: Sendable {
     var timeout = "30s"
     /// This provider's prices by model (`input_per_mtok`, ...), as the providers file takes them.
     var prices: [String: [String: String]]? = nil
+    var type = "openai"
 
     static func file(_ entries: [ProviderEntry]) throws -> Data {
         let providers = entries.map { entry -> [String: Any] in
             var provider: [String: Any] = [
-                "name": entry.name, "type": "openai", "base_url": "http://127.0.0.1:\(entry.port)", "api_key": "sk-integration-test",
+                "name": entry.name, "type": entry.type, "base_url": "http://127.0.0.1:\(entry.port)", "api_key": "sk-integration-test",
                 "models": entry.models, "timeout": entry.timeout,
             ]
             if let prices = entry.prices { provider["prices"] = prices }

@@ -73,7 +73,12 @@ struct ProxyHandler: Sendable {
     func handle(_ request: Request, context: AuthenticatedRequestContext, endpoint: Endpoint) async throws -> Response {
         var exchange = Exchange(trail: context.audit, requestID: context.requestID)
         defer { exchange.write() }
-        return try await proxy(request, claims: context.claims, endpoint: endpoint, exchange: &exchange)
+        var response = try await proxy(request, claims: context.claims, endpoint: endpoint, exchange: &exchange)
+        // Anthropic's SDKs report the `request-id` header; a translated answer has none of its own.
+        if endpoint.dialect == .anthropic, response.headers[AnthropicErrorResponse.requestIDHeader] == nil {
+            response.headers[AnthropicErrorResponse.requestIDHeader] = context.requestID
+        }
+        return response
     }
 
     private func proxy(
