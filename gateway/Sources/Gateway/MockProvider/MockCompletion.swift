@@ -24,8 +24,9 @@ import NIOCore
 ///   answer is text: `<tool name> returned: <content>`, joined by `"; "` for several.
 /// - Streamed: a first chunk with the role, `content` null and the call with empty `arguments`,
 ///   then the arguments in three pieces, then an empty delta with `finish_reason` `tool_calls`.
-/// - Usage: a call's completion tokens are one for the name plus one per argument member; the
-///   tools' names and descriptions count in the prompt (and in its cached prefix).
+/// - Usage: a call's completion tokens are one for the name plus one per argument member (a call
+///   is never cut at `max_tokens`); the tools' names and descriptions, and the names an assistant
+///   message's `tool_calls` call, count in the prompt (the tools in its cached prefix too).
 public enum MockCompletion {
     static let created = 1_700_000_000
 
