@@ -10,6 +10,7 @@ Run by IntegrationTests (EndToEndTests.openAIPythonSDKAgainstTheLiveGateway) wit
 Prints "SDK OK" at the end; exits non-zero on any failure.
 """
 
+import json
 import os
 import sys
 
@@ -94,6 +95,85 @@ def main():
                 plain_deltas.append(choice.delta.content)
     check("".join(plain_deltas) == "no usage asked", f"stream without include_usage: deltas {plain_deltas!r}")
     print("chat.completions stream without include_usage: no usage chunk, no usage members")
+
+    # Tool calls: the mock calls a tool when the last user text is `call <tool name> [<JSON object>]`.
+    tools = [
+        {
+            "type": "function",
+            "function": {
+                "name": "get_weather",
+                "description": "Current weather in a city",
+                "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]},
+            },
+        }
+    ]
+    asking = {"role": "user", "content": 'call get_weather {"city": "Paris"}'}
+    tool_chat = client.chat.completions.create(model=model, messages=[asking], tools=tools)
+    tool_choice = tool_chat.choices[0]
+    check(tool_choice.finish_reason == "tool_calls", f"tool call: finish_reason {tool_choice.finish_reason!r}")
+    check(tool_choice.message.content is None, f"tool call: content {tool_choice.message.content!r}")
+    tool_call = tool_choice.message.tool_calls[0]
+    check(tool_call.type == "function" and tool_call.function.name == "get_weather", f"tool call: {tool_call!r}")
+    check(json.loads(tool_call.function.arguments) == {"city": "Paris"}, f"tool call: arguments {tool_call.function.arguments!r}")
+    print(f"chat.completions tool call: {tool_call.function.name}({tool_call.function.arguments}) id {tool_call.id}")
+
+    # The tool's result back: the answer quotes it.
+    answered = client.chat.completions.create(
+        model=model,
+        tools=tools,
+        messages=[
+            asking,
+            {
+                "role": "assistant",
+                "content": None,
+                "tool_calls": [
+                    {
+                        "id": tool_call.id,
+                        "type": "function",
+                        "function": {"name": tool_call.function.name, "arguments": tool_call.function.arguments},
+                    }
+                ],
+            },
+            {"role": "tool", "tool_call_id": tool_call.id, "content": "sunny"},
+        ],
+    )
+    check(answered.choices[0].message.content == "get_weather returned: sunny", f"tool result: {answered.choices[0].message.content!r}")
+    check(answered.choices[0].finish_reason == "stop", f"tool result: finish_reason {answered.choices[0].finish_reason!r}")
+    print(f"chat.completions tool result: {answered.choices[0].message.content!r}")
+
+    # Streamed: the call's id and name first, then its arguments in fragments, assembled by index.
+    calls = {}
+    fragments = 0
+    finish = None
+    tool_usage = None
+    for chunk in client.chat.completions.create(
+        model=model,
+        messages=[{"role": "user", "content": 'call get_weather {"city": "Oslo", "days": 2}'}],
+        tools=tools,
+        stream=True,
+        stream_options={"include_usage": True},
+    ):
+        if chunk.usage is not None:
+            tool_usage = chunk.usage
+        for choice in chunk.choices:
+            finish = choice.finish_reason or finish
+            for delta_call in (choice.delta.tool_calls or []) if choice.delta is not None else []:
+                entry = calls.setdefault(delta_call.index, {"id": None, "name": None, "arguments": ""})
+                if delta_call.id:
+                    entry["id"] = delta_call.id
+                if delta_call.function is not None:
+                    if delta_call.function.name:
+                        entry["name"] = delta_call.function.name
+                    if delta_call.function.arguments:
+                        entry["arguments"] += delta_call.function.arguments
+                        fragments += 1
+    check(list(calls) == [0], f"stream tool call: calls {calls!r}")
+    check(calls[0]["id"] and calls[0]["name"] == "get_weather", f"stream tool call: {calls[0]!r}")
+    check(json.loads(calls[0]["arguments"]) == {"city": "Oslo", "days": 2}, f"stream tool call: arguments {calls[0]['arguments']!r}")
+    check(fragments >= 2, f"stream tool call: arguments in {fragments} fragments")
+    check(finish == "tool_calls", f"stream tool call: finish_reason {finish!r}")
+    check(tool_usage is not None and tool_usage.completion_tokens == 3, f"stream tool call: usage {tool_usage!r}")
+    print(f"chat.completions stream tool call: {calls[0]['name']}({calls[0]['arguments']}) in {fragments} fragments")
 
     completion = client.completions.create(model=model, prompt="complete this")
     check(completion.choices[0].text == "complete this", f"completions: {completion.choices[0].text!r}")
