@@ -27,7 +27,12 @@ import ServiceSupport
                     body: GatewayHarness.chatBody()
                 ) { response in
                     #expect(response.status == .unauthorized, "\(route) answered \(response.status)")
-                    #expect(response.body.errorCode == "missing_api_key" || response.body.errorCode == "invalid_api_key", "\(route)")
+                    if route.path.contains("messages") {
+                        // Anthropic's routes answer in its envelope.
+                        #expect((response.body.json["error"] as? [String: Any])?["type"] as? String == "authentication_error", "\(route)")
+                    } else {
+                        #expect(response.body.errorCode == "missing_api_key" || response.body.errorCode == "invalid_api_key", "\(route)")
+                    }
                 }
             }
         }

@@ -315,13 +315,13 @@ import Testing
         let events = AnthropicGolden.events(outputs)
         #expect(
             events.map(\.name) == [
-                "message_start", "content_block_start", "content_block_delta", "content_block_delta", "content_block_delta",
+                "message_start", "ping", "content_block_start", "content_block_delta", "content_block_delta", "content_block_delta",
                 "content_block_stop", "message_delta", "message_stop",
             ])
         let partial = events.compactMap { AnthropicGolden.member($0.data, "delta", "partial_json")?.stringValue }
         #expect(partial.joined() == #"{"text":"weather in Paris"}"#)
-        #expect(AnthropicGolden.member(events[1].data, "content_block", "name")?.stringValue == "get_weather")
-        #expect(AnthropicGolden.member(events[6].data, "delta", "stop_reason")?.stringValue == "tool_use")
+        #expect(AnthropicGolden.member(events[2].data, "content_block", "name")?.stringValue == "get_weather")
+        #expect(AnthropicGolden.member(events[7].data, "delta", "stop_reason")?.stringValue == "tool_use")
         #expect(translator.notes.isEmpty)
     }
 }
