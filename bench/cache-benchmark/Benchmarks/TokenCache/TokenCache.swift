@@ -236,6 +236,8 @@ let benchmarks: @Sendable () -> Void = {
         }
         benchmark.stopMeasurement()
     }
+
+    translationBenchmarks()
 }
 
 /// A quota authority with money to spare: every call grants what is wanted, for a minute.

@@ -55,10 +55,9 @@ enum DialectBridge: Sendable {
         case .native:
             return body
         case .anthropicToChat(let model):
-            return .translated(body, StreamTranslation(.toAnthropic(ChatStreamToAnthropic(model: model))))
+            return .translated(body, AnthropicTranslation.messagesStream(model: model))
         case .chatToAnthropic(let model, let includeUsage, let created):
-            return .translated(
-                body, StreamTranslation(.toChat(AnthropicStreamToChat(created: created, includeUsage: includeUsage, model: model))))
+            return .translated(body, AnthropicTranslation.chatStream(model: model, created: created, includeUsage: includeUsage))
         }
     }
 }
@@ -78,7 +77,7 @@ public struct StreamTranslation: Sendable {
     }
 
     /// The client's bytes for the provider's `chunk` (possibly none yet).
-    mutating func feed(_ chunk: ByteBuffer) -> ByteBuffer {
+    public mutating func feed(_ chunk: ByteBuffer) -> ByteBuffer {
         switch direction {
         case .toAnthropic(var translator):
             defer { direction = .toAnthropic(translator) }
@@ -90,7 +89,7 @@ public struct StreamTranslation: Sendable {
     }
 
     /// The provider's stream ended: what the client is still owed.
-    mutating func finish() -> ByteBuffer {
+    public mutating func finish() -> ByteBuffer {
         switch direction {
         case .toAnthropic(var translator):
             defer { direction = .toAnthropic(translator) }

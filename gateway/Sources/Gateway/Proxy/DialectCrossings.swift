@@ -57,36 +57,26 @@ struct DialectCrossings {
     }
 
     private func translate() throws -> (UpstreamRequest, DialectBridge) {
-        switch endpoint.dialect {
-        case .anthropic:
-            let messages: AnthropicMessagesRequest
-            do {
-                messages = try WireJSON.decode(AnthropicMessagesRequest.self, from: body)
-            } catch {
-                throw OpenAIError.invalidRequest(WireDecodingError(error).message)
+        do {
+            switch endpoint.dialect {
+            case .anthropic:
+                let chat = try AnthropicTranslation.chatRequest(fromMessages: body)
+                log(chat.notes)
+                let request = UpstreamRequest(endpoint: .chatCompletions, body: chat.body, stream: probe.stream, requestID: requestID)
+                return (request, .anthropicToChat(model: probe.model))
+            case .openAI:
+                let messages = try AnthropicTranslation.messagesRequest(fromChat: body)
+                log(messages.notes)
+                let request = UpstreamRequest(endpoint: .messages, body: messages.body, stream: probe.stream, requestID: requestID)
+                return (request, .chatToAnthropic(model: probe.model, includeUsage: includeUsage, created: Int(now)))
             }
-            let chat = AnthropicRequestToChat.translate(messages)
-            log(chat.notes)
-            let request = UpstreamRequest(
-                endpoint: .chatCompletions, body: WireJSON.buffer(chat.value), stream: probe.stream, requestID: requestID)
-            return (request, .anthropicToChat(model: probe.model))
-        case .openAI:
-            let chat: OpenAIChatRequest
-            do {
-                chat = try WireJSON.decode(OpenAIChatRequest.self, from: body)
-            } catch {
-                throw OpenAIError.invalidRequest(WireDecodingError(error).message)
-            }
-            let messages = ChatRequestToAnthropic.translate(chat)
-            log(messages.notes)
-            let request = UpstreamRequest(
-                endpoint: .messages, body: WireJSON.buffer(messages.value), stream: probe.stream, requestID: requestID)
-            return (request, .chatToAnthropic(model: probe.model, includeUsage: includeUsage, created: Int(now)))
+        } catch let invalid as AnthropicTranslation.InvalidBody {
+            throw OpenAIError.invalidRequest(invalid.message)
         }
     }
 
     /// What the translation left out (`top_k`, blocks with no equivalent), at debug.
-    private func log(_ notes: [TranslationNote]) {
+    private func log(_ notes: [String]) {
         guard let logger, !notes.isEmpty, logger.logLevel <= .debug else { return }
         for note in notes {
             logger.debug("translation note", metadata: ["request.id": "\(requestID)", "note": "\(note)"])
