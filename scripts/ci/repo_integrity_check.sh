@@ -86,7 +86,8 @@ trap 'bash scripts/ci/postgres.sh stop-all >/dev/null 2>&1 || true' EXIT
 eval "$(bash scripts/ci/postgres.sh start)"
 
 # The OpenAI Python SDK for IntegrationTests' openAIPythonSDKAgainstTheLiveGateway and
-# openAIPythonSDKOverHTTPS, the Anthropic one for anthropicPythonSDKAgainstTheMock (Tests/sdk/).
+# openAIPythonSDKOverHTTPS, the Anthropic one for anthropicPythonSDKAgainstTheMock and both for
+# anthropicAndOpenAISDKsThroughTheGatewayBothWays (Tests/sdk/).
 ljq_venv=${LJQ_VENV:-/tmp/ljq-venv}
 log "python venv with the openai and anthropic SDKs: $ljq_venv"
 [ -x "$ljq_venv/bin/python" ] || python3 -m venv "$ljq_venv"
@@ -124,7 +125,7 @@ if ! grep -qE 'Test aBatchRecordedTwiceCountsOnce\(_:\) with 2 test cases passed
 fi
 # The SDK tests are skipped without LJQ_PYTHON: make sure they really ran and passed.
 for sdk_test in openAIPythonSDKAgainstTheLiveGateway openAIPythonSDKSeesRateLimitErrorWithTheGatewaysRetryAfter openAIPythonSDKOverHTTPS \
-    anthropicPythonSDKAgainstTheMock; do
+    anthropicPythonSDKAgainstTheMock anthropicAndOpenAISDKsThroughTheGatewayBothWays; do
     if ! grep -q "$sdk_test() passed" /tmp/ljq-swift-test.log; then
         echo "the Python SDK integration test $sdk_test did not pass (see /tmp/ljq-swift-test.log)" >&2
         exit 1
