@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 if ! command -v swift >/dev/null 2>&1 && [ -x /opt/swift/usr/bin/swift ]; then export PATH=/opt/swift/usr/bin:$PATH; fi
 export SCRATCH=${SCRATCH:-.build-release}
-ONLY=${ONLY:-introspect cache proxy revocation slow-clients budget}
+ONLY=${ONLY:-introspect cache proxy revocation slow-clients budget anthropic}
 
 echo "building release binaries (scratch $SCRATCH)..." >&2
 swift build -c release --scratch-path "$SCRATCH" >/dev/null
@@ -30,6 +30,7 @@ out=$(mktemp)
             revocation) bash bench/revocation.sh ;;
             budget) bash bench/budget.sh ;;
             slow-clients) bash bench/slow-clients.sh ;;
+            anthropic) bash bench/anthropic.sh ;;
         esac
         echo
     done
