@@ -54,6 +54,8 @@ echo "\`bench/cache-benchmark\` (ordo-one/benchmark): a cache holding 10,000 act
 echo "jti \`tok_\` + 24 hex), hit in shuffled order. Timed rows are per operation, each sample the average of 1,000"
 echo "operations (so the percentiles are those of 1,000-operation averages, not of single calls); \`Malloc (total)\`"
 echo "is per operation too. Unpinned except the concurrent rows. Targets: (a) median < 1 µs, (c) < 8 MB."
+echo "The \`translate:\` rows (issue 15) are per request or per 100-chunk stream, one per sample: a typical chat"
+echo "(1.5 KB, a system prompt, three turns, one tool) crossing between Anthropic's Messages API and OpenAI's chat."
 echo
 echo "#### (a) hits, (b) verify, helpers"
 echo
