@@ -201,13 +201,15 @@ public struct GatewayApplication: Sendable {
         return sink
     }
 
-    /// Routes and middleware. Every route under `/v1` and its alias `/api/v1` passes the API stages
+    /// Routes and middleware. With tracing on, ``ServerSpanMiddleware`` comes first. Every route under `/v1` and its alias `/api/v1` passes the API stages
     /// in this order: ``AuditMiddleware`` (the record, written whatever happens next) ->
     /// (``AnthropicErrorMiddleware`` on Anthropic's routes) -> ``AuthMiddleware`` (the claims) ->
     /// ``LimitsMiddleware`` and ``UsageMiddleware`` (on the routes that reach a provider) -> the
     /// handler. Health, metrics and CORS preflights are outside the API group.
     public func buildRouter() -> Router<GatewayRequestContext> {
         let router = Router(context: GatewayRequestContext.self)
+        // With tracing on, the server span wraps everything (GATEWAY_TRACING; off, the chain has no trace stage).
+        if configuration.tracing { router.add(middleware: ServerSpanMiddleware()) }
         router.add(
             middleware: GatewayMiddleware(cors: configuration.cors, metrics: metrics, trustedProxies: configuration.trustedProxies))
         let auditStage = AuditMiddleware(sink: audit, clock: SystemWallClock())

@@ -194,6 +194,8 @@ public struct RuntimeApplication: Sendable {
     /// quota authority, the event stream.
     public func buildRouter() -> Router<RuntimeRequestContext> {
         let router = Router(context: RuntimeRequestContext.self)
+        // With tracing on, every request's server span, joining the caller's trace (TOKEN_RUNTIME_TRACING).
+        if configuration.tracing { router.add(middleware: ServerSpanMiddleware()) }
         router.add(middleware: RuntimeHTTPMiddleware(metrics: metrics, trustedProxies: configuration.trustedProxies))
         let auth = CallerAuthentication(
             adminKey: configuration.adminKey, introspectionSecret: configuration.introspectionSecret, failures: authFailures,

@@ -39,9 +39,10 @@ public struct DeferredMetadataLogHandler<Inner: LogHandler>: LogHandler {
 }
 
 extension DeferredMetadataLogHandler where Inner == StreamLogHandler {
-    /// The services' handler: standard error, at `level`.
-    public static func standardError(label: String, level: Logger.Level) -> Self {
-        var stream = StreamLogHandler.standardError(label: label)
+    /// The services' handler: standard error, at `level`; `metadataProvider` adds metadata from the
+    /// task's context to every line (the trace and span ids with tracing on, ``TracingSetup``).
+    public static func standardError(label: String, level: Logger.Level, metadataProvider: Logger.MetadataProvider? = nil) -> Self {
+        var stream = StreamLogHandler.standardError(label: label, metadataProvider: metadataProvider)
         stream.logLevel = level
         return Self(wrapping: stream)
     }

@@ -40,6 +40,8 @@ public struct GatewayConfiguration: Sendable {
     public var databaseURL: String?
     public var auditQueueCapacity: Int
     public var revocationStream: Bool
+    /// OpenTelemetry traces (GATEWAY_TRACING=on; the `OTEL_*` variables configure them).
+    public var tracing = false
     /// Failed authentications per minute per client address (0: no budget).
     public var authFailureLimit: Int
     /// Proxies whose forwarding headers name the client.
@@ -170,6 +172,8 @@ public struct GatewayConfiguration: Sendable {
         configuration.usageQueueCapacity = env.int("GATEWAY_USAGE_QUEUE_SIZE", default: 100_000, range: 1...100_000_000)
         configuration.tls = serverTLS
         configuration.tokenRuntimeTLS = runtimeTLS
+        configuration.tracing = env.choice("GATEWAY_TRACING", default: "off", allowed: ["on", "off"]) == "on"
+        if configuration.tracing { TracingSetup.validate(&env) }
         try env.validate()
         return configuration
     }

@@ -45,6 +45,8 @@ public struct RuntimeConfiguration: Sendable {
     public var trustedProxies = TrustedProxies()
     /// Where each budget alert announced on this replica is POSTed as JSON (nil: nowhere).
     public var alertWebhookURL: String?
+    /// OpenTelemetry traces (TOKEN_RUNTIME_TRACING=on; the `OTEL_*` variables configure them).
+    public var tracing = false
 
     public var isDev: Bool { environment == "dev" }
 
@@ -140,6 +142,8 @@ public struct RuntimeConfiguration: Sendable {
                 env.fail("TOKEN_RUNTIME_ALERT_WEBHOOK_URL", "must be an http:// or https:// URL with a host")
             }
         }
+        configuration.tracing = env.choice("TOKEN_RUNTIME_TRACING", default: "off", allowed: ["on", "off"]) == "on"
+        if configuration.tracing { TracingSetup.validate(&env) }
         try env.validate()
         return configuration
     }
