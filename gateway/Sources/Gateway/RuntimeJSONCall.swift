@@ -22,6 +22,7 @@ struct RuntimeJSONCall: Sendable {
         var request = request
         request.headers.add(name: "Authorization", value: authorization)
         request.headers.add(name: "Accept", value: "application/json")
+        TraceHeaders.inject(into: &request.headers)
         let response = try await httpClient.execute(request, deadline: .now() + deadline)
         let body = try await response.body.collect(upTo: limit)
         guard response.status == .ok else { throw status(Int(response.status.code)) }

@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import Tracing
 import TokenProtocol
 import ServiceSupport
 
@@ -33,7 +34,11 @@ struct RequestAuthenticator: Sendable {
 
     /// `acceptsAPIKey`: the token may also come as `x-api-key` (Anthropic's routes), when there is
     /// no `Authorization` header.
-    func authenticate(_ request: Request, clientAddress: String?, acceptsAPIKey: Bool = false) async throws -> TokenClaims {
+    /// `span`: the authentication span, told whether the cache knew the token (`ljq.auth.cache`:
+    /// hit, miss or malformed) and why a token was refused; never the token.
+    func authenticate(
+        _ request: Request, clientAddress: String?, acceptsAPIKey: Bool = false, span: (any Span)? = nil
+    ) async throws -> TokenClaims {
         let token: String
         if let header = request.headers[.authorization] {
             guard let credentials = AuthorizationHeader.credentials(header, scheme: "bearer") else {
@@ -46,7 +51,11 @@ struct RequestAuthenticator: Sendable {
             throw acceptsAPIKey ? OpenAIError.missingAPIKey : OpenAIError.missingToken
         }
         let known = verifier.knownVerdict(token)
-        if case .cached(.active(let claims)) = known { return claims }
+        if case .cached(.active(let claims)) = known {
+            span?.attributes["ljq.auth.cache"] = "hit"
+            return claims
+        }
+        span?.attributes["ljq.auth.cache"] = known == .malformed ? "malformed" : known == .notKnown ? "miss" : "hit"
 
         let budgetKey = clientAddress.map { TrustedProxies.normalizedAddress(Substring($0)) ?? $0 }
         var admission = AuthFailureBudget.Admission.unreserved
@@ -80,6 +89,7 @@ struct RequestAuthenticator: Sendable {
         case .inactive(let status):
             let reason = known == .malformed ? "malformed" : status == .expired ? "expired" : status == .revoked ? "revoked" : "unknown"
             metrics.failed(reason)
+            span?.attributes["ljq.auth.refused"] = reason
             settle(failed: true, reason: reason)
             switch status {
             case .expired: throw OpenAIError.invalidToken("The API key has expired.")

@@ -1,3 +1,4 @@
+import HTTPTypes
 import Hummingbird
 import ServiceSupport
 import Logging
@@ -7,7 +8,8 @@ import Synchronization
 /// An OpenAI-compatible HTTP server answering like the built-in `mock` provider: the upstream of
 /// integration tests, benchmarks and `scripts/run-local.sh` (`gateway mock-upstream`). Knobs make it
 /// slow or failing on purpose. `GET /mock/requests` answers `{"requests": N}`: the completion,
-/// completions and embeddings requests it has received.
+/// completions and embeddings requests it has received; `GET /mock/last-headers` the W3C trace
+/// context (`traceparent`, `tracestate`) of the last one that carried any.
 public struct MockUpstreamServer: Sendable {
     public var chunkDelay: Duration
     /// Wait this long before answering (to provoke timeouts).
@@ -40,6 +42,7 @@ public struct MockUpstreamServer: Sendable {
         let router = Router()
         let client = MockProviderClient(chunkDelay: chunkDelay)
         let received = RequestCounter()
+        let traceHeaders = LastTraceHeaders()
         let sample = ByteBuffer(
             string:
                 #"{"model":"\#(models.first ?? "mock-echo")","stream_options":{"include_usage":true},"messages":[{"role":"user","content":"hello from the benchmark"}]}"#
@@ -54,6 +57,7 @@ public struct MockUpstreamServer: Sendable {
         for endpoint in Endpoint.openAI {
             router.post("/v1\(endpoint.rawValue)") { request, _ -> Response in
                 received.increment()
+                traceHeaders.note(request.headers)
                 if headDelay > .zero { try await Task.sleep(for: headDelay) }
                 let body = try await request.body.collect(upTo: 64 << 20)
                 if let failStatus {
@@ -99,6 +103,9 @@ public struct MockUpstreamServer: Sendable {
             Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: list))
         }
         router.get("/healthz") { _, _ in HTTPResponse.Status.ok }
+        router.get("/mock/last-headers") { _, _ in
+            Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: MockCompletion.json(traceHeaders.last)))
+        }
         router.get("/mock/requests") { _, _ in
             Response(
                 status: .ok, headers: [.contentType: "application/json"],
@@ -120,4 +127,19 @@ private final class RequestCounter: Sendable {
 
     func increment() { value.add(1, ordering: .relaxed) }
     var count: Int { value.load(ordering: .relaxed) }
+}
+
+/// The trace context headers of the last request that carried any (for the tracing tests).
+private final class LastTraceHeaders: Sendable {
+    private let headers = Mutex<[String: String]>([:])
+    private static let names: [HTTPField.Name] = [HTTPField.Name("traceparent")!, HTTPField.Name("tracestate")!]
+
+    func note(_ fields: HTTPFields) {
+        guard fields[Self.names[0]] != nil else { return }
+        var seen: [String: String] = [:]
+        for name in Self.names { if let value = fields[name] { seen[name.canonicalName] = value } }
+        headers.withLock { $0 = seen }
+    }
+
+    var last: [String: String] { headers.withLock { $0 } }
 }

@@ -4,6 +4,7 @@ import Logging
 import NIOCore
 import TokenProtocol
 import ServiceSupport
+import Tracing
 
 /// `POST /v1/chat/completions`, `/v1/completions`, `/v1/embeddings` (and `/api/v1/*`), behind the
 /// audit, auth and limits stages: body checks, then the providers serving the model in strategy
@@ -110,8 +111,10 @@ struct ProxyHandler: Sendable {
         if claims.policy.maxBudget != nil {
             // Fail closed: a gateway that cannot count spend (accounting off) serves no budgeted token.
             guard let budget else { throw OpenAIError.budgetUnavailable() }
-            upstreamBody = try await budget.reserve(
-                claims: claims, probe: probe, body: body, endpoint: endpoint, candidates: candidates, trail: exchange.trail)
+            let trail = exchange.trail
+            upstreamBody = try await withSpan("gateway.budget.reserve") { _ in
+                try await budget.reserve(claims: claims, probe: probe, body: body, endpoint: endpoint, candidates: candidates, trail: trail)
+            }
         }
         if usageAccounting, endpoint == .chatCompletions || endpoint == .completions,
             let withUsage = StreamUsage.upstreamBody(upstreamBody, probe: probe)
@@ -123,18 +126,42 @@ struct ProxyHandler: Sendable {
             endpoint: endpoint, body: upstreamBody, probe: probe, requestID: exchange.requestID, clientHeaders: request.headers,
             includeUsage: exchange.usageInjected || probe.includeUsage, now: registry.clock.now(), logger: logger)
         let plan = fallback.plan(candidates, model: probe.model, now: registry.clock.now())
+        // The routing span: the providers tried in order, each call a child span of its own.
+        let routing = startSpan("gateway.route")
+        defer { routing.end() }
+        routing.attributes["ljq.route.candidates"] = candidates.count
+        routing.attributes["ljq.route.skipped"] = plan.skipped.count
         var refusals = ProviderRefusals()
         for skip in plan.skipped { skipped(skip, refusals: &refusals, exchange: exchange) }
         for provider in plan.attempts {
             if let previous = refusals.lastReason, exchange.attempts > 0 { metrics.fallbacks[previous]?.increment() }
             exchange.attempts += 1
             exchange.provider = provider.name
+            routing.updateAttributes { attributes in
+                attributes["ljq.route.provider"] = provider.name
+                attributes["ljq.route.attempts"] = exchange.attempts
+                attributes["ljq.route.fallback"] = exchange.attempts > 1
+            }
             let attemptStart = ContinuousClock.now
             let (upstreamRequest, bridge) = try crossings.request(for: provider.config.kind)
+            let call = ProviderCallSpan.start(
+                provider: provider, endpoint: endpoint, model: probe.model, attempt: exchange.attempts, parent: routing.context)
             do {
-                let upstream = try await provider.client.send(upstreamRequest)
+                let upstream: UpstreamResponse
+                do {
+                    // The call's span is the current context: the `traceparent` sent to the
+                    // provider names it.
+                    upstream = try await ServiceContext.$current.withValue(call.span.context) {
+                        try await provider.client.send(upstreamRequest)
+                    }
+                } catch {
+                    call.failed(Self.failureType(error), error: error)
+                    throw error
+                }
+                call.answered(status: upstream.status)
                 metrics.recordPoolWait(provider: provider.name, nanoseconds: upstream.poolWait.nanoseconds)
                 if let reason = fallback.reason(forStatus: upstream.status) {
+                    call.failed(reason.rawValue)
                     let errorBody = (try? await upstream.body.collect(upTo: 1 << 16)) ?? ByteBuffer()
                     refused(
                         provider, reason: reason, upstream: upstream, body: errorBody, model: probe.model, since: attemptStart,
@@ -149,15 +176,23 @@ struct ProxyHandler: Sendable {
                     exchange.streaming = true
                     var translated = upstream
                     translated.body = bridge.stream(upstream.body)
-                    return stream(translated, provider: provider, exchange: exchange)
+                    return stream(translated, provider: provider, exchange: exchange, call: call)
                 }
-                let bytes = try await upstream.body.collect(upTo: Self.maxUpstreamBody)
+                let bytes: ByteBuffer
+                do {
+                    bytes = try await upstream.body.collect(upTo: Self.maxUpstreamBody)
+                } catch {
+                    call.failed(Self.failureType(error), error: error)
+                    throw error
+                }
                 let (status, body) = bridge.answer(status: upstream.status, body: bytes)
                 succeeded(provider, status: status, since: attemptStart, exchange: &exchange)
                 if usageAccounting { exchange.price = provider.price(for: probe.model) }
                 var answered = upstream
                 answered.status = status
-                return complete(answered, body: body, exchange: &exchange)
+                let response = complete(answered, body: body, exchange: &exchange)
+                call.finished(usage: exchange.usage, bytes: [body.readableBytesView], status: status)
+                return response
             } catch let error as OpenAIError {
                 // The gateway's own answer about this call (not the provider's): no fallback.
                 throw error
@@ -189,7 +224,21 @@ struct ProxyHandler: Sendable {
                     metadata: ["request.id": "\(exchange.requestID)", "provider": "\(provider.name)", "error": "\(error)"])
             }
         }
-        throw refusals.error(model: probe.model, attempts: exchange.attempts)
+        let failure = refusals.error(model: probe.model, attempts: exchange.attempts)
+        routing.recordError(failure)
+        routing.setStatus(SpanStatus(code: .error, message: "no provider answered"))
+        throw failure
+    }
+
+    /// The `error.type` of a provider call that produced no answer.
+    static func failureType(_ error: any Error) -> String {
+        switch error {
+        case UpstreamError.timeout: "timeout"
+        case UpstreamError.busy: "pool_busy"
+        case UpstreamError.outOfFileDescriptors: "file_descriptors"
+        case is CancellationError: "cancelled"
+        default: "connection_error"
+        }
     }
 
     /// A provider left out because it is rate limited or out: counted among the refusals, and an
@@ -307,7 +356,7 @@ struct ProxyHandler: Sendable {
     /// one `data: {"error": ...}` event (which the OpenAI SDKs raise as an APIError; for an
     /// Anthropic client an `event: error`, which its SDKs raise) and the audit record says 502:
     /// the answer is never continued from another provider.
-    private func stream(_ upstream: UpstreamResponse, provider: Provider, exchange: Exchange) -> Response {
+    private func stream(_ upstream: UpstreamResponse, provider: Provider, exchange: Exchange, call: ProviderCallSpan) -> Response {
         var headers = Self.clientHeaders(upstream.headers, status: upstream.status)
         headers[.contentType] = upstream.headers[.contentType] ?? "text/event-stream"
         headers[.cacheControl] = "no-cache"
@@ -324,7 +373,9 @@ struct ProxyHandler: Sendable {
                 anthropic
                 ? AnthropicUsageExtractor.extract(head: head.bytes, tail: tail.bytes)
                 : filter.map { $0.usageEvent.flatMap(UsageExtractor.extract) } ?? UsageExtractor.extract(tail.bytes)
-            trail.finish(status: status, usage: reported ?? UsageEstimate.stream(requestBytes: requestBytes, relayedChunks: chunks))
+            let usage = reported ?? UsageEstimate.stream(requestBytes: requestBytes, relayedChunks: chunks)
+            call.finished(usage: usage, bytes: [head.bytes, tail.bytes], status: status)
+            trail.finish(status: status, usage: usage)
         }
         let injected = exchange.usageInjected
         let body = ResponseBody { [self] writer in
@@ -348,7 +399,9 @@ struct ProxyHandler: Sendable {
                 try await upstream.body.forEach { chunk in
                     if first {
                         first = false
-                        metrics.timeToFirstToken.recordNanoseconds((ContinuousClock.now - exchange.started).nanoseconds)
+                        let elapsed = ContinuousClock.now - exchange.started
+                        metrics.timeToFirstToken.recordNanoseconds(elapsed.nanoseconds)
+                        call.firstByte(after: elapsed)
                     }
                     chunks += 1
                     try await relay(filter?.filter(chunk) ?? chunk)

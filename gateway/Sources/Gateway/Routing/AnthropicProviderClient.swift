@@ -59,6 +59,7 @@ public struct AnthropicProviderClient: ProviderClient {
         upstream.headers.add(name: "Content-Type", value: "application/json")
         upstream.headers.add(name: "Accept", value: request.accept ?? (request.stream ? "text/event-stream" : "application/json"))
         upstream.headers.add(name: "x-request-id", value: request.requestID)
+        TraceHeaders.inject(into: &upstream.headers)
         upstream.body = .bytes(request.body)
         return try await UpstreamExchange.execute(
             upstream, on: httpClients, timeout: request.stream ? streamTimeout : timeout, passing: Self.passedHeaders)

@@ -1,4 +1,5 @@
 import Synchronization
+import Tracing
 
 /// One request's audit record, filled in by the stages as they learn things (the caller, the
 /// model, each provider attempt, the usage and the price it is charged at) and written once, when
@@ -13,6 +14,10 @@ final class AuditTrail: Sendable {
     let started: ContinuousClock.Instant
     private let sink: any AuditSink
     private let state: Mutex<State>
+    /// The request's trace context when it was opened (nil with tracing off): the hand-off to the
+    /// audit sink and the usage ledger is a span of that trace, also at a stream's end, outside
+    /// the handler's task-local context.
+    private let traceContext: ServiceContext?
 
     private struct State {
         var record: AuditRecord
@@ -29,6 +34,7 @@ final class AuditTrail: Sendable {
         self.started = started
         self.sink = sink
         state = Mutex(State(record: record))
+        traceContext = ServiceContext.current
     }
 
     /// The record as it stands.
@@ -86,6 +92,20 @@ final class AuditTrail: Sendable {
             return (state.record, state.settlements)
         }
         guard let (record, settlements) = finished else { return }
+        guard let traceContext else { return hand(record, to: settlements) }
+        withSpan("gateway.audit", context: traceContext) { span in
+            span.updateAttributes { attributes in
+                attributes["http.response.status_code"] = record.status
+                if let prompt = record.promptTokens { attributes["gen_ai.usage.input_tokens"] = prompt }
+                if let completion = record.completionTokens { attributes["gen_ai.usage.output_tokens"] = completion }
+                if let cost = record.costNanoUSD { attributes["ljq.cost_nano_usd"] = Int(cost) }
+            }
+            hand(record, to: settlements)
+        }
+    }
+
+    /// The settlements (the tokens-per-minute charge, the usage report to the ledger), then the sink.
+    private func hand(_ record: AuditRecord, to settlements: [@Sendable (AuditRecord) -> Void]) {
         for settle in settlements { settle(record) }
         sink.record(record)
     }

@@ -1,4 +1,5 @@
 import Hummingbird
+import Tracing
 
 /// The API stage after audit: the bearer token becomes the request's claims (or the 401/429/503
 /// that ``RequestAuthenticator`` decides), which the routes behind it receive in
@@ -10,7 +11,9 @@ struct AuthMiddleware: RouterMiddleware {
     var acceptsAPIKey = false
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        let claims = try await authenticator.authenticate(request, clientAddress: context.clientAddress, acceptsAPIKey: acceptsAPIKey)
+        let claims = try await withSpan("gateway.authenticate") { span in
+            try await authenticator.authenticate(request, clientAddress: context.clientAddress, acceptsAPIKey: acceptsAPIKey, span: span)
+        }
         context.audit?.update { record in
             record.tokenID = claims.jti
             record.subject = claims.subject

@@ -1,5 +1,6 @@
 import HTTPTypes
 import Hummingbird
+import Tracing
 
 /// The API stage after auth, on the routes that reach a provider: the token's requests-per-minute
 /// and tokens-per-minute limits (its own claims, else the gateway's defaults). Over a limit: 429
@@ -20,17 +21,30 @@ struct LimitsMiddleware: RouterMiddleware {
     var quota: QuotaLeases?
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        // The span covers the decision (and a lease from the runtime), not the request behind it.
+        let headers = try await withSpan("gateway.limits") { span in try await decide(context, span: span) }
+        guard let headers else { return try await next(request, context) }
+        return try await forward(request, context: context, headers: headers, next: next)
+    }
+
+    /// The limits' decision: nil when the token has none, else the `x-ratelimit-*` headers for the
+    /// answer; 429 over a limit.
+    private func decide(_ context: Context, span: any Span) async throws -> HTTPFields? {
         let claims = context.claims
         let limits = RateLimiter.Limits(
             requestsPerMinute: claims.rateLimitRPM.flatMap { $0 > 0 ? $0 : nil } ?? defaults.requestsPerMinute,
             tokensPerMinute: claims.rateLimitTPM.flatMap { $0 > 0 ? $0 : nil } ?? defaults.tokensPerMinute)
-        guard limits.requestsPerMinute > 0 || limits.tokensPerMinute > 0 else { return try await next(request, context) }
+        guard limits.requestsPerMinute > 0 || limits.tokensPerMinute > 0 else {
+            span.attributes["ljq.limits"] = "none"
+            return nil
+        }
 
         var local = limits
         var admission: QuotaLeases.Admission?
         if let quota, let rpm = claims.rateLimitRPM, rpm > 0 {
             admission = try await Self.admit(quota, claims.jti, limit: rpm, metrics: metrics)
             if admission != nil { local.requestsPerMinute = 0 }
+            span.attributes["ljq.limits.shared_window"] = admission != nil
         }
         let decision = limiter.acquire(claims.jti, limits: local)
         var headers = HTTPFields()
@@ -40,6 +54,7 @@ struct LimitsMiddleware: RouterMiddleware {
             headers[.rateLimitRemainingRequests] = String(admission.remaining)
             headers[.rateLimitResetRequests] = RateLimiter.Decision.format(admission.resetSeconds)
         }
+        span.attributes["ljq.limits.allowed"] = decision.allowed
         guard decision.allowed else {
             metrics.rateLimited.increment()
             let retry = max(1, Int(decision.retryAfter.rounded(.up)))
@@ -58,7 +73,7 @@ struct LimitsMiddleware: RouterMiddleware {
                 limiter.charge(jti, tokens: used, limits: limits)
             }
         }
-        return try await forward(request, context: context, headers: headers, next: next)
+        return headers
     }
 
     /// One request admitted against the runtime's window, nil when the runtime cannot be asked; 429
