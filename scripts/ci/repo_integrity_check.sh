@@ -93,6 +93,8 @@ log "python venv with the openai and anthropic SDKs: $ljq_venv"
 [ -x "$ljq_venv/bin/python" ] || python3 -m venv "$ljq_venv"
 "$ljq_venv/bin/python" -c 'import openai' >/dev/null 2>&1 || "$ljq_venv/bin/python" -m pip install -q openai
 "$ljq_venv/bin/python" -c 'import anthropic' >/dev/null 2>&1 || "$ljq_venv/bin/python" -m pip install -q anthropic
+# The OTLP receiver of IntegrationTests' TracingTests decodes the exported protobuf with it.
+"$ljq_venv/bin/python" -c 'import opentelemetry.proto' >/dev/null 2>&1 || "$ljq_venv/bin/python" -m pip install -q opentelemetry-proto
 export LJQ_PYTHON="$ljq_venv/bin/python"
 
 log "swift test"
@@ -128,6 +130,14 @@ for sdk_test in openAIPythonSDKAgainstTheLiveGateway openAIPythonSDKSeesRateLimi
     anthropicPythonSDKAgainstTheMock anthropicAndOpenAISDKsThroughTheGatewayBothWays; do
     if ! grep -q "$sdk_test() passed" /tmp/ljq-swift-test.log; then
         echo "the Python SDK integration test $sdk_test did not pass (see /tmp/ljq-swift-test.log)" >&2
+        exit 1
+    fi
+done
+# The tracing tests are skipped without LJQ_PYTHON too (their OTLP receiver is Python).
+for tracing_test in aStreamedChatWithACacheMissIsOneTraceAcrossGatewayRuntimeAndProvider samplingRatioZeroExportsNothing \
+    aCollectorThatIsDownCostsRequestsNothing; do
+    if ! grep -q "$tracing_test() passed" /tmp/ljq-swift-test.log; then
+        echo "the tracing integration test $tracing_test did not pass (see /tmp/ljq-swift-test.log)" >&2
         exit 1
     fi
 done
