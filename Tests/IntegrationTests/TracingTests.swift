@@ -109,6 +109,40 @@ struct TracingTests {
         }
     }
 
+    @Test func aProviderFailingMidStreamIsAnErrorSpanAndItsLogLineCarriesTheTraceID() async throws {
+        try await TestStack.run { stack in
+            let receiver = try await OTLPReceiver.start(in: stack)
+            async let runtimeStart = stack.tokenRuntime()
+            async let upstreamStart = stack.mockUpstream(streamCutAfter: 2)
+            let (runtime, upstream) = try await (runtimeStart, upstreamStart)
+            var environment = receiver.environment(tracing: "GATEWAY_TRACING")
+            environment["GATEWAY_LOG_LEVEL"] = "warning"
+            let gateway = try await stack.gateway(
+                runtime: runtime, providers: [ProviderEntry(name: "mock", port: upstream.port)], environment: environment)
+            let issued = try await runtime.issue()
+            let traceID = "0af7651916cd43dd8448eb211c80319c"
+            let answer = try await HTTP.send(
+                .POST, gateway.baseURL + "/v1/chat/completions",
+                headers: GatewayProcess.auth(issued.token) + [("traceparent", "00-\(traceID)-b7ad6b7169203331-01")],
+                body: Bodies.chat("one two three four five six", stream: true))
+            #expect(answer.status == 200, stack.logs("\(answer)"))
+
+            var call: ExportedSpan?
+            _ = try await poll(timeout: .seconds(20), every: .milliseconds(200)) {
+                call = try await receiver.spans().first { $0.traceID == traceID && $0.name == "chat mock-echo" }
+                return call != nil
+            }
+            let failed = try #require(call, stack.logs)
+            #expect(failed.statusCode == 2, "the call span's status is ERROR")
+            #expect(failed.attributes["error.type"] as? String == "502")
+            #expect(failed.events.contains("gen_ai.first_byte"))
+            // The warning the gateway logged mid-stream names the trace and the call's span.
+            let line = gateway.process.stderr.split(separator: "\n").first { $0.contains("provider failed mid-stream") }
+            #expect(line?.contains("trace_id=\(traceID)") == true, stack.logs("\(line ?? "no such line")"))
+            #expect(line?.contains("span_id=\(failed.spanID)") == true, stack.logs("\(line ?? "no such line")"))
+        }
+    }
+
     @Test func samplingRatioZeroExportsNothing() async throws {
         try await TestStack.run { stack in
             let receiver = try await OTLPReceiver.start(in: stack)
@@ -176,6 +210,8 @@ struct ExportedSpan {
     var service: String?
     var attributes: [String: Any]
     var events: [String]
+    /// 0 unset, 1 OK, 2 ERROR.
+    var statusCode: Int
 }
 
 /// Tests/tracing/otlp_receiver.py on a free port.
@@ -211,7 +247,8 @@ struct OTLPReceiver: Sendable {
                 parentSpanID: span["parent_span_id"] as? String ?? "", name: span["name"] as? String ?? "",
                 kind: span["kind"] as? String ?? "", service: span["service"] as? String,
                 attributes: span["attributes"] as? [String: Any] ?? [:],
-                events: (span["events"] as? [[String: Any]] ?? []).compactMap { $0["name"] as? String })
+                events: (span["events"] as? [[String: Any]] ?? []).compactMap { $0["name"] as? String },
+                statusCode: span["status_code"] as? Int ?? 0)
         }
     }
 

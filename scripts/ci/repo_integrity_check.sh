@@ -135,7 +135,7 @@ for sdk_test in openAIPythonSDKAgainstTheLiveGateway openAIPythonSDKSeesRateLimi
 done
 # The tracing tests are skipped without LJQ_PYTHON too (their OTLP receiver is Python).
 for tracing_test in aStreamedChatWithACacheMissIsOneTraceAcrossGatewayRuntimeAndProvider samplingRatioZeroExportsNothing \
-    aCollectorThatIsDownCostsRequestsNothing; do
+    aCollectorThatIsDownCostsRequestsNothing aProviderFailingMidStreamIsAnErrorSpanAndItsLogLineCarriesTheTraceID; do
     if ! grep -q "$tracing_test() passed" /tmp/ljq-swift-test.log; then
         echo "the tracing integration test $tracing_test did not pass (see /tmp/ljq-swift-test.log)" >&2
         exit 1

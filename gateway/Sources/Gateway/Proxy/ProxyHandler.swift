@@ -448,7 +448,13 @@ struct ProxyHandler: Sendable {
             }
             finish(status: status, head: head, tail: tail, filter: filter, chunks: chunks)
         }
-        return Response(status: .init(code: status), headers: headers, body: body)
+        // The relay runs after the handler returned, outside its task-local context: with tracing
+        // on, it runs in the provider call's, so its log lines carry the trace and span ids.
+        guard ServiceContext.current != nil else { return Response(status: .init(code: status), headers: headers, body: body) }
+        let context = call.span.context
+        return Response(
+            status: .init(code: status), headers: headers,
+            body: ResponseBody { writer in try await ServiceContext.$current.withValue(context) { try await body.write(writer) } })
     }
 
 }
