@@ -15,6 +15,11 @@ public struct ServerSpanMiddleware<Context: RequestContext>: RouterMiddleware {
         var parent = ServiceContext.current ?? .topLevel
         InstrumentationSystem.instrument.extract(request.headers, into: &parent, using: HTTPFieldsExtractor())
         let span = startSpan("\(request.method.rawValue) \(request.uri.path)", context: parent, ofKind: .server)
+        // A sampled-out span records nothing: no attributes built, no body wrapped.
+        guard span.isRecording else {
+            defer { span.end() }
+            return try await ServiceContext.$current.withValue(span.context) { try await next(request, context) }
+        }
         span.updateAttributes { attributes in
             attributes["http.request.method"] = request.method.rawValue
             attributes["url.path"] = request.uri.path
