@@ -26,7 +26,7 @@ struct CountTokensHandler: Sendable {
         } catch {
             throw OpenAIError.tooLarge(maxBodyBytes)
         }
-        let probe = try RequestProbe.parse(body)
+        let probe = try RequestProbe.parse(body, dialect: .anthropic)
         context.audit.update { $0.model = probe.model }
         guard context.claims.allows(model: probe.model) else { throw OpenAIError.modelNotAllowed(probe.model) }
         let candidates = registry.candidates(for: probe.model)

@@ -93,7 +93,7 @@ struct ProxyHandler: Sendable {
         } catch {
             throw OpenAIError.invalidRequest("The request body ended before its announced length.", code: "incomplete_body")
         }
-        let probe = try RequestProbe.parse(body)
+        let probe = try RequestProbe.parse(body, dialect: endpoint.dialect)
         exchange.model = probe.model
         guard claims.allows(model: probe.model) else { throw OpenAIError.modelNotAllowed(probe.model) }
         let served = registry.candidates(for: probe.model)

@@ -43,26 +43,34 @@ struct RequestProbe: Decodable {
         }
     }
 
-    /// Parses `body`, or throws the 400 a client should see.
-    static func parse(_ body: ByteBuffer) throws -> RequestProbe {
+    /// Parses `body`, or throws the 400 a client should see, worded as the client's API words it.
+    static func parse(_ body: ByteBuffer, dialect: APIDialect = .openAI) throws -> RequestProbe {
+        let anthropic = dialect == .anthropic
+        let missingModel =
+            anthropic
+            ? OpenAIError.invalidRequest("model: Field required", param: "model", code: "missing_required_parameter")
+            : OpenAIError.invalidRequest("you must provide a model parameter", param: "model", code: "missing_required_parameter")
+        let notJSON =
+            anthropic
+            ? OpenAIError.invalidRequest("The request body is not valid JSON.", code: "invalid_json")
+            : OpenAIError.invalidRequest(
+                "We could not parse the JSON body of your request. The OpenAI API expects a JSON payload.", code: "invalid_json")
         guard body.readableBytes > 0 else {
-            throw OpenAIError.invalidRequest("The request body is empty; the OpenAI API expects a JSON payload.", code: "invalid_json")
+            throw anthropic
+                ? notJSON
+                : OpenAIError.invalidRequest("The request body is empty; the OpenAI API expects a JSON payload.", code: "invalid_json")
         }
         let probe: RequestProbe
         do {
             probe = try JSONDecoder().decode(RequestProbe.self, from: Data(body.readableBytesView))
         } catch DecodingError.keyNotFound(let key, _) where key.stringValue == "model" {
-            throw OpenAIError.invalidRequest("you must provide a model parameter", param: "model", code: "missing_required_parameter")
+            throw missingModel
         } catch DecodingError.typeMismatch(_, let context) where context.codingPath.first?.stringValue == "model" {
-            throw OpenAIError.invalidRequest("model must be a string", param: "model")
+            throw OpenAIError.invalidRequest(anthropic ? "model: Input should be a valid string" : "model must be a string", param: "model")
         } catch {
-            throw OpenAIError.invalidRequest(
-                "We could not parse the JSON body of your request. The OpenAI API expects a JSON payload.",
-                code: "invalid_json")
+            throw notJSON
         }
-        guard !probe.model.isEmpty else {
-            throw OpenAIError.invalidRequest("you must provide a model parameter", param: "model", code: "missing_required_parameter")
-        }
+        guard !probe.model.isEmpty else { throw missingModel }
         return probe
     }
 }
