@@ -123,7 +123,7 @@ enum AnthropicStreamEvent: Codable, Sendable, Equatable {
         buffer.writeString("event: ")
         buffer.writeString(name)
         buffer.writeString("\ndata: ")
-        buffer.writeBytes(WireJSON.data(self))
+        buffer.writeBytes(WireJSON.bytes(self))
         buffer.writeString("\n\n")
     }
 }

@@ -154,7 +154,7 @@ struct AnthropicStreamToChat: Sendable {
     private mutating func fail(type: String, message: String, into output: inout ByteBuffer) {
         ended = true
         output.writeString("data: ")
-        output.writeBytes(WireJSON.data(OpenAIError.Envelope(error: .init(message: message, type: type, param: nil, code: nil))))
+        output.writeBytes(WireJSON.bytes(OpenAIError.Envelope(error: .init(message: message, type: type, param: nil, code: nil))))
         output.writeString("\n\n")
     }
 }

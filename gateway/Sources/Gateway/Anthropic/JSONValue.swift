@@ -13,6 +13,11 @@ enum JSONValue: Codable, Sendable, Equatable {
     case object([String: JSONValue])
 
     init(from decoder: any Decoder) throws {
+        // The fast path: a ``JSONValueDecoder`` holds the node already.
+        if let node = decoder.jsonNode {
+            self = node
+            return
+        }
         let container = try decoder.singleValueContainer()
         if container.decodeNil() {
             self = .null
@@ -33,6 +38,10 @@ enum JSONValue: Codable, Sendable, Equatable {
 
     func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
+        if encoder is JSONValueEncoder {
+            try container.encode(self)
+            return
+        }
         switch self {
         case .null: try container.encodeNil()
         case .bool(let value): try container.encode(value)
@@ -58,7 +67,7 @@ enum JSONValue: Codable, Sendable, Equatable {
 
     /// Parses JSON text (a tool call's `arguments`); nil when it is not JSON.
     static func parse(_ text: String) -> JSONValue? {
-        try? JSONDecoder().decode(JSONValue.self, from: Data(text.utf8))
+        try? JSONParser.parse(text)
     }
 
     /// Compact JSON text with sorted keys (a tool call's `arguments` from an `input` object).

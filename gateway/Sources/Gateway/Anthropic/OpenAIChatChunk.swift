@@ -101,7 +101,7 @@ struct OpenAIChatChunk: Codable, Sendable, Equatable {
     /// The chunk framed for the wire: `data: <json>\n\n`.
     func write(to buffer: inout ByteBuffer) {
         buffer.writeString("data: ")
-        buffer.writeBytes(WireJSON.data(self))
+        buffer.writeBytes(WireJSON.bytes(self))
         buffer.writeString("\n\n")
     }
 

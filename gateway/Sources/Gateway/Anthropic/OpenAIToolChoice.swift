@@ -13,7 +13,7 @@ enum OpenAIToolChoice: Codable, Sendable, Equatable {
 
     init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
-        if let mode = try? container.decode(String.self) {
+        if let mode = decoder.jsonNode.map({ $0.stringValue }) ?? (try? container.decode(String.self)) {
             switch mode {
             case "none": self = .none
             case "required": self = .required
