@@ -191,7 +191,9 @@ struct PostgresUsageSQL: Sendable {
     /// The totals of the selected hours, grouped and ordered like the memory ledger (text in
     /// byte order). Columns: the group keys in ``UsageGrouping/names`` order (day as the day
     /// number), then requests, prompt, completion, cached tokens and spend.
-    func totals(_ filter: UsageFilter, groupBy grouping: UsageGrouping) -> PostgresQuery {
+    ///
+    /// With `largest`, only that many groups: those of the largest spend, largest first.
+    func totals(_ filter: UsageFilter, groupBy grouping: UsageGrouping, largest: Int? = nil) -> PostgresQuery {
         var keys: [(column: String, order: String)] = []
         if grouping.contains(.token) { keys.append(("token_id", "token_id COLLATE \"C\"")) }
         if grouping.contains(.subject) { keys.append(("subject", "subject COLLATE \"C\"")) }
@@ -226,7 +228,13 @@ struct PostgresUsageSQL: Sendable {
         if !conditions.isEmpty { sql += " WHERE " + conditions.joined(separator: " AND ") }
         if !keys.isEmpty {
             sql += " GROUP BY " + keys.map(\.column).joined(separator: ", ")
-            sql += " ORDER BY " + keys.map(\.order).joined(separator: ", ")
+            let order = keys.map(\.order).joined(separator: ", ")
+            if let largest {
+                binds.append(max(0, largest))
+                sql += " ORDER BY sum(spend_nano_usd) DESC, \(order) LIMIT $\(binds.count)"
+            } else {
+                sql += " ORDER BY " + order
+            }
         }
         return PostgresQuery(unsafeSQL: sql, binds: binds)
     }
