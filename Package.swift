@@ -74,7 +74,9 @@ let package = Package(
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
             ],
-            path: "platform-token-runtime/Sources/TokenRuntime"
+            path: "platform-token-runtime/Sources/TokenRuntime",
+            // The admin console's page and files (Console/ConsoleAssets.swift), served as they are.
+            resources: [.copy("Console/Assets")]
         ),
         .executableTarget(
             name: "PlatformTokenRuntime",

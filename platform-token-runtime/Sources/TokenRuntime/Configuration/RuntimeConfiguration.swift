@@ -45,6 +45,12 @@ public struct RuntimeConfiguration: Sendable {
     public var trustedProxies = TrustedProxies()
     /// Where each budget alert announced on this replica is POSTed as JSON (nil: nowhere).
     public var alertWebhookURL: String?
+    /// `TOKEN_RUNTIME_ADMIN_CONSOLE`: serve the admin console at `/admin/` (`on`, the default) or not (`off`).
+    public var adminConsole: Bool = true
+    /// `TOKEN_RUNTIME_ADMIN_SESSION_IDLE`: a console session unused this long is signed out.
+    public var adminSessionIdle: Duration = .seconds(1800)
+    /// `TOKEN_RUNTIME_ADMIN_SIGNIN_LIMIT`: failed console sign-ins per minute per client address.
+    public var adminSignInLimit: Int = 5
 
     public var isDev: Bool { environment == "dev" }
 
@@ -140,6 +146,12 @@ public struct RuntimeConfiguration: Sendable {
                 env.fail("TOKEN_RUNTIME_ALERT_WEBHOOK_URL", "must be an http:// or https:// URL with a host")
             }
         }
+        configuration.adminConsole = env.choice("TOKEN_RUNTIME_ADMIN_CONSOLE", default: "on", allowed: ["on", "off"]) == "on"
+        configuration.adminSessionIdle = env.duration("TOKEN_RUNTIME_ADMIN_SESSION_IDLE", default: .seconds(1800))
+        if configuration.adminSessionIdle < .seconds(60) || configuration.adminSessionIdle > .seconds(86_400) {
+            env.fail("TOKEN_RUNTIME_ADMIN_SESSION_IDLE", "must be from 1m to 24h")
+        }
+        configuration.adminSignInLimit = env.int("TOKEN_RUNTIME_ADMIN_SIGNIN_LIMIT", default: 5, range: 1...1_000)
         try env.validate()
         return configuration
     }
