@@ -166,7 +166,9 @@ export function issuePage(view) {
 
 /** The token, once: it lives only in this element until the page changes. */
 function showIssued(result, issued) {
-  const tokenField = h('input', { type: 'text', readonly: true, value: issued.token, id: 'issued-token', class: 'mono', 'aria-describedby': 'issued-warning', spellcheck: 'false' });
+  const tokenField = h('input', { type: 'text', readonly: true, id: 'issued-token', class: 'mono', 'aria-describedby': 'issued-warning', spellcheck: 'false', autocomplete: 'off' });
+  // The property, not the attribute: the token is not written into the document's markup.
+  tokenField.value = issued.token;
   const copied = h('span', { class: 'copied', 'aria-live': 'polite' });
   const copy = h('button', { type: 'button', id: 'copy-token' }, 'Copy');
   copy.addEventListener('click', async () => {
