@@ -123,8 +123,10 @@ class Console:
         return problems
 
 
-def http(method, path, cookie=None, origin=None, body=None):
+def http(method, path, cookie=None, origin=None, body=None, bearer=None):
     request = urllib.request.Request(RUNTIME + path, method=method, data=None if body is None else json.dumps(body).encode())
+    if bearer:
+        request.add_header("Authorization", "Bearer " + bearer)
     if body is not None:
         request.add_header("Content-Type", "application/json")
     if cookie:
@@ -136,6 +138,27 @@ def http(method, path, cookie=None, origin=None, body=None):
             return response.status, response.read().decode()
     except urllib.error.HTTPError as error:
         return error.code, error.read().decode()
+
+
+def seed_month_of_usage():
+    """A month of usage of three models for one more token, reported as a gateway would (the
+    admin key may report), so the usage page has days and models to stack."""
+    status, body = http("POST", "/v1/tokens", bearer=ADMIN_KEY, body={"subject": "demo-team", "client_id": "seeded"})
+    check(status == 201, f"issue demo token: {status} {body}")
+    token_id = json.loads(body)["id"]
+    now = int(time.time())
+    records = []
+    for day in range(30):
+        for index, (model, cost) in enumerate([("gpt-4o-mini", 1_500_000), ("claude-sonnet", 4_000_000), ("mock-echo", 700_000)]):
+            if (day + index) % 4 == 3:
+                continue
+            records.append({
+                "id": f"seed-{day}-{model}", "token_id": token_id, "subject": "demo-team", "model": model, "provider": "seed",
+                "time": now - day * 86400, "prompt_tokens": 1000 + day * 10, "completion_tokens": 200 + day,
+                "cached_tokens": 0, "cost_nano_usd": cost * (1 + (day * 7 + index * 3) % 5), "priced": True, "estimated": False})
+    status, body = http("POST", "/v1/usage", bearer=ADMIN_KEY, body={"records": records})
+    check(status == 200, f"seed usage: {status} {body}")
+    return token_id
 
 
 def chat(token):
@@ -256,9 +279,15 @@ def run(console):
 
     # -- the other pages ------------------------------------------------------------------------
     step("usage and health pages")
+    seeded = seed_month_of_usage()
     console.go("#/usage")
     console.heading("Usage")
     console.by_id("top-tokens")
+    check(seeded in console.text("#top-tokens"), "the seeded token is not among the top tokens")
+    legend = [item.text for item in console.driver.find_elements(By.CSS_SELECTOR, ".legend li")]
+    check(len(legend) == 3 and MODEL in legend, f"the chart's legend: {legend}")
+    rows = console.driver.find_elements(By.CSS_SELECTOR, "figure table.data tbody tr")
+    check(len(rows) >= 28, f"the chart's table has {len(rows)} days")
     check(token_id in console.text("#top-tokens"), "the token is not among the top tokens")
     check("browser-e2e" in console.text("#top-subjects"), "the subject is not among the top subjects")
     check(console.driver.find_elements(By.CSS_SELECTOR, "figure svg.chart"), "no usage chart")
