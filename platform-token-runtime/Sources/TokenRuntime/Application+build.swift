@@ -227,6 +227,11 @@ public struct RuntimeApplication: Sendable {
             clock: clock
         ).register(on: router)
         if let consoleSessions {
+            let missing = ConsoleAssets.shared.missing
+            if !missing.isEmpty {
+                logger.error(
+                    "admin console files missing from the build's resources", metadata: ["files": "\(missing.joined(separator: ", "))"])
+            }
             ConsoleRoutes(
                 sessions: consoleSessions, adminKey: configuration.adminKey, signInFailures: signInFailures,
                 secureCookie: configuration.tls != nil
