@@ -277,6 +277,13 @@ def run(console):
     check(any(MODEL in b.get_attribute("textContent") for b in bars), "no chart bar with the model in its <title>")
     console.screenshot("token")
 
+    step("edit its limits (PATCH)")
+    rpm = console.by_id("edit-rpm")
+    rpm.clear()
+    rpm.send_keys("900")
+    console.by_id("edit-submit").click()
+    console.wait.until(EC.text_to_be_present_in_element((By.ID, "claims"), "900 RPM"))
+
     # -- the other pages ------------------------------------------------------------------------
     step("usage and health pages")
     seeded = seed_month_of_usage()
