@@ -28,13 +28,15 @@ seed_seconds=$(( $(date +%s) - seed_start ))
 log "seeded ($counts) in ${seed_seconds}s"
 
 commit=$(git rev-parse --short HEAD)
+build=${BIN:+"binaries in $BIN"}
+build=${build:-release build}
 cat <<MD
-### Admin console API on PostgreSQL (issue 16; $(date -u +%F), commit $commit, release build, $(nproc) cores)
+### Admin console API on PostgreSQL (issue 16; $(date -u +%F), commit $commit, $build, $(nproc) cores)
 
 \`bash bench/console.sh\`: PostgreSQL $("$psql" --version | awk '{print $3}') (a throwaway cluster, default settings) holding
 100,000 tokens (5,000 subjects, 40 clients, 1 % revoked, 10 % expired) and a month of hourly rollups
 (the newest 1,000 tokens, every hour of 30 days, 2 models: 1,440,000 rows; tokens|rollups: $counts); the
-runtime (release) on it. Each call: 3 warm-up requests, then 30 in a row on one keep-alive connection
+runtime on it. Each call: 3 warm-up requests, then 30 in a row on one keep-alive connection
 with the admin key; "rows" is the answer's. The page rows time the page's calls made at once, as the
 page makes them. Target: under 200 ms.
 

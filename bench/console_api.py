@@ -66,6 +66,8 @@ def row(name, path, samples, rows):
     p50 = statistics.median(ordered)
     p95 = ordered[int(len(ordered) * 0.95) - 1]
     met = "met" if p95 < TARGET_MS else "missed"
+    if "hourly rollups" in name:
+        met = "(comparison)"
     shown = f"`{path}`" if path else ""
     return f"| {name} | {shown} | {rows} | {p50:.1f} | {p95:.1f} | {ordered[-1]:.1f} | {met} |"
 
@@ -90,6 +92,10 @@ def main():
         ("Usage: per day by model, 30 days", f"/v1/usage?{window}&group_by=day,model"),
         ("Usage: top 10 subjects, 30 days", f"/v1/usage?{window}&group_by=subject&order_by=spend&limit=10"),
         ("Usage: top 10 tokens, 30 days", f"/v1/usage?{window}&group_by=token&order_by=spend&limit=10"),
+        # For comparison: an hour off midnight, the same month reads the hourly rollups (what
+        # every usage query read before the daily rollups).
+        ("Usage: per day by model, hourly rollups (window an hour off midnight)", f"/v1/usage?from={start + 3600}&to={to - 3600}&group_by=day,model"),
+        ("Usage: top 10 tokens, hourly rollups (window an hour off midnight)", f"/v1/usage?from={start + 3600}&to={to - 3600}&group_by=token&order_by=spend&limit=10"),
         ("Detail: the token", f"/v1/tokens/{detail_id}"),
         ("Detail: by model, all time", f"/v1/usage?token_id={detail_id}&group_by=model"),
         ("Detail: per day by model, 30 days", f"/v1/usage?token_id={detail_id}&group_by=day,model&{window}"),

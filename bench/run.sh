@@ -30,6 +30,7 @@ out=$(mktemp)
             revocation) bash bench/revocation.sh ;;
             budget) bash bench/budget.sh ;;
             slow-clients) bash bench/slow-clients.sh ;;
+            console) bash bench/console.sh ;;
         esac
         echo
     done
