@@ -80,7 +80,9 @@ let package = Package(
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "Tracing", package: "swift-distributed-tracing"),
             ],
-            path: "platform-token-runtime/Sources/TokenRuntime"
+            path: "platform-token-runtime/Sources/TokenRuntime",
+            // The admin console's page and files (Console/ConsoleAssets.swift), served as they are.
+            resources: [.copy("Console/Assets")]
         ),
         .executableTarget(
             name: "PlatformTokenRuntime",

@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 if ! command -v swift >/dev/null 2>&1 && [ -x /opt/swift/usr/bin/swift ]; then export PATH=/opt/swift/usr/bin:$PATH; fi
 export SCRATCH=${SCRATCH:-.build-release}
-ONLY=${ONLY:-introspect cache proxy revocation slow-clients budget anthropic}
+ONLY=${ONLY:-introspect cache proxy revocation slow-clients budget anthropic tracing console}
 
 echo "building release binaries (scratch $SCRATCH)..." >&2
 swift build -c release --scratch-path "$SCRATCH" >/dev/null
@@ -31,6 +31,8 @@ out=$(mktemp)
             budget) bash bench/budget.sh ;;
             slow-clients) bash bench/slow-clients.sh ;;
             anthropic) bash bench/anthropic.sh ;;
+            tracing) bash bench/tracing.sh ;;
+            console) bash bench/console.sh ;;
         esac
         echo
     done

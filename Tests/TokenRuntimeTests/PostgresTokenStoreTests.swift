@@ -188,8 +188,8 @@ struct PostgresTokenStoreTests {
             let rows = try await store.client.query(
                 "SELECT component, version FROM \(unescaped: "\"\(store.sql.schema)\"").schema_migrations ORDER BY version").collect()
             let versions = try rows.map { try $0.decode((String, Int).self) }
-            #expect(versions.map(\.0) == ["token_runtime", "token_runtime"])
-            #expect(versions.map(\.1) == [1, 2])
+            #expect(versions.map(\.0) == ["token_runtime", "token_runtime", "token_runtime"])
+            #expect(versions.map(\.1) == [1, 2, 3])
         }
     }
 

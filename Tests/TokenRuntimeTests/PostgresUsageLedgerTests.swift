@@ -22,8 +22,8 @@ struct PostgresUsageLedgerTests {
             let rows = try await ledger.client.query(
                 "SELECT component, version FROM \(unescaped: "\"\(schema)\"").schema_migrations ORDER BY version").collect()
             let versions = try rows.map { try $0.decode((String, Int).self) }
-            #expect(versions.map(\.0) == ["usage_ledger", "usage_ledger"])
-            #expect(versions.map(\.1) == [1, 2])
+            #expect(versions.map(\.0) == ["usage_ledger", "usage_ledger", "usage_ledger"])
+            #expect(versions.map(\.1) == [1, 2, 3])
         }
     }
 

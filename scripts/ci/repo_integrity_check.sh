@@ -97,6 +97,32 @@ log "python venv with the openai and anthropic SDKs: $ljq_venv"
 "$ljq_venv/bin/python" -c 'import opentelemetry.proto' >/dev/null 2>&1 || "$ljq_venv/bin/python" -m pip install -q opentelemetry-proto
 export LJQ_PYTHON="$ljq_venv/bin/python"
 
+# --- admin console browser test: Chromium, chromedriver and selenium ----------------------------
+# IntegrationTests' AdminConsoleBrowserTests drives headless Chromium (Debian's chromium and
+# chromium-driver) with selenium (PyPI, into the venv above) through Tests/browser/.
+browser_need=()
+command -v chromium >/dev/null 2>&1 || browser_need+=(chromium)
+command -v chromedriver >/dev/null 2>&1 || browser_need+=(chromium-driver)
+if [ ${#browser_need[@]} -gt 0 ]; then
+    log "installing ${browser_need[*]}"
+    if [ "$(id -u)" = 0 ]; then
+        export DEBIAN_FRONTEND=noninteractive
+        apt-get update -qq
+        apt-get install -y -qq "${browser_need[@]}" >/dev/null
+    elif command -v sudo >/dev/null 2>&1; then
+        sudo DEBIAN_FRONTEND=noninteractive apt-get update -qq
+        sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${browser_need[@]}" >/dev/null
+    else
+        echo "missing packages (${browser_need[*]}) and neither root nor sudo: install them first" >&2
+        exit 1
+    fi
+fi
+"$ljq_venv/bin/python" -c 'import selenium' >/dev/null 2>&1 || "$ljq_venv/bin/python" -m pip install -q selenium
+LJQ_CHROMEDRIVER=$(command -v chromedriver)
+export LJQ_CHROMEDRIVER
+# Screenshots of every console page (desktop and phone width); docs/images holds committed ones.
+export LJQ_SCREENSHOTS=${LJQ_SCREENSHOTS:-/tmp/ljq-console-screenshots}
+
 log "swift test"
 swift test --skip-build 2>&1 | tee /tmp/ljq-swift-test.log
 status=${PIPESTATUS[0]}
@@ -141,6 +167,11 @@ for tracing_test in aStreamedChatWithACacheMissIsOneTraceAcrossGatewayRuntimeAnd
         exit 1
     fi
 done
+# The admin console's browser test is skipped without LJQ_CHROMEDRIVER: make sure it really ran and passed.
+if ! grep -q "theConsoleInARealBrowser() passed" /tmp/ljq-swift-test.log; then
+    echo "the admin console browser test (AdminConsoleBrowserTests) did not pass (see /tmp/ljq-swift-test.log; screenshots in $LJQ_SCREENSHOTS)" >&2
+    exit 1
+fi
 # The cache micro-benchmark is a package of its own (bench/cache-benchmark, ordo-one/benchmark),
 # outside the build above: build it (debug, its own .build) so it cannot rot. Not run here.
 log "swift build --package-path bench/cache-benchmark (debug)"

@@ -11,7 +11,10 @@ struct PlatformTokenRuntimeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "platform-token-runtime",
         abstract: "Issues Lijiaoqiao API tokens, owns their lifecycle and answers RFC 7662 introspection.",
-        discussion: "Configured through TOKEN_RUNTIME_* environment variables; see README.md.",
+        discussion: """
+            Configured through TOKEN_RUNTIME_* environment variables; see README.md. Serves an admin \
+            console at /admin/ (sign in with TOKEN_RUNTIME_ADMIN_KEY; TOKEN_RUNTIME_ADMIN_CONSOLE=off removes it).
+            """,
         subcommands: [Serve.self, TokenCommand.self, UsageCommand.self],
         defaultSubcommand: Serve.self
     )

@@ -30,6 +30,13 @@ public struct RuntimeApplication: Sendable {
     public let quota: QuotaAuthority?
     /// Budget alerts after each usage report (nil without a quota store).
     public let budgetAlerts: BudgetAlerts?
+    /// The admin console's sessions (nil with TOKEN_RUNTIME_ADMIN_CONSOLE=off).
+    public let consoleSessions: ConsoleSessions?
+    /// Failed console sign-ins per client address (TOKEN_RUNTIME_ADMIN_SIGNIN_LIMIT).
+    let signInFailures: AuthFailureBudget
+    /// When this application was built (Unix seconds): the status page's uptime.
+    let startedAt: Double
+    let clock: any WallClock
     /// Services that run next to the HTTP server (started first, stopped last): the store's.
     let backgroundServices: [any Service]
     /// Runs once the background services run and before the port opens; a throw stops everything.
@@ -117,6 +124,8 @@ public struct RuntimeApplication: Sendable {
         self.configuration = configuration
         self.ledger = ledger
         self.logger = logger
+        self.clock = clock
+        startedAt = clock.now()
         // metrics
         let metrics = RuntimeMetrics()
         self.metrics = metrics
@@ -138,6 +147,20 @@ public struct RuntimeApplication: Sendable {
             authFailures = budget
         } else {
             authFailures = nil
+        }
+        // admin console sessions and sign-in budget
+        signInFailures = AuthFailureBudget(failuresPerMinute: configuration.adminSignInLimit, clock: clock, logger: logger)
+        if configuration.adminConsole {
+            let sessions = ConsoleSessions(idleTimeout: configuration.adminSessionIdle, clock: clock)
+            consoleSessions = sessions
+            let failures = signInFailures
+            services.append(
+                PeriodicTask(every: .seconds(60)) {
+                    sessions.sweep()
+                    _ = failures.sweep()
+                })
+        } else {
+            consoleSessions = nil
         }
         // token service
         service = TokenService(
@@ -199,8 +222,23 @@ public struct RuntimeApplication: Sendable {
         router.add(middleware: RuntimeHTTPMiddleware(metrics: metrics, trustedProxies: configuration.trustedProxies))
         let auth = CallerAuthentication(
             adminKey: configuration.adminKey, introspectionSecret: configuration.introspectionSecret, failures: authFailures,
-            metrics: metrics)
+            metrics: metrics, console: consoleSessions.map { ConsoleCookieAuthentication(sessions: $0) })
         HealthRoutes(service: service, metrics: metrics).register(on: router)
+        RuntimeStatusRoutes(
+            service: service, metrics: metrics, events: events, auth: auth, startedAt: startedAt,
+            clock: clock
+        ).register(on: router)
+        if let consoleSessions {
+            let missing = ConsoleAssets.shared.missing
+            if !missing.isEmpty {
+                logger.error(
+                    "admin console files missing from the build's resources", metadata: ["files": "\(missing.joined(separator: ", "))"])
+            }
+            ConsoleRoutes(
+                sessions: consoleSessions, adminKey: configuration.adminKey, signInFailures: signInFailures,
+                secureCookie: configuration.tls != nil
+            ).register(on: router)
+        }
         IntrospectionRoutes(service: service, auth: auth, maxBodyBytes: configuration.maxBodyBytes).register(on: router)
         AdminRoutes(service: service, auth: auth, maxBodyBytes: configuration.maxBodyBytes, ledger: ledger).register(on: router)
         UsageRoutes(ledger: ledger, auth: auth, metrics: LedgerMetrics(metrics), alerts: budgetAlerts).register(on: router)

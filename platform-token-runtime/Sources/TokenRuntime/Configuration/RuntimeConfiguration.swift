@@ -47,6 +47,12 @@ public struct RuntimeConfiguration: Sendable {
     public var alertWebhookURL: String?
     /// OpenTelemetry traces (TOKEN_RUNTIME_TRACING=on; the `OTEL_*` variables configure them).
     public var tracing = false
+    /// `TOKEN_RUNTIME_ADMIN_CONSOLE`: serve the admin console at `/admin/` (`on`, the default) or not (`off`).
+    public var adminConsole: Bool = true
+    /// `TOKEN_RUNTIME_ADMIN_SESSION_IDLE`: a console session unused this long is signed out.
+    public var adminSessionIdle: Duration = .seconds(1800)
+    /// `TOKEN_RUNTIME_ADMIN_SIGNIN_LIMIT`: failed console sign-ins per minute per client address.
+    public var adminSignInLimit: Int = 5
 
     public var isDev: Bool { environment == "dev" }
 
@@ -144,6 +150,12 @@ public struct RuntimeConfiguration: Sendable {
         }
         configuration.tracing = env.choice("TOKEN_RUNTIME_TRACING", default: "off", allowed: ["on", "off"]) == "on"
         if configuration.tracing { TracingSetup.validate(&env) }
+        configuration.adminConsole = env.choice("TOKEN_RUNTIME_ADMIN_CONSOLE", default: "on", allowed: ["on", "off"]) == "on"
+        configuration.adminSessionIdle = env.duration("TOKEN_RUNTIME_ADMIN_SESSION_IDLE", default: .seconds(1800))
+        if configuration.adminSessionIdle < .seconds(60) || configuration.adminSessionIdle > .seconds(86_400) {
+            env.fail("TOKEN_RUNTIME_ADMIN_SESSION_IDLE", "must be from 1m to 24h")
+        }
+        configuration.adminSignInLimit = env.int("TOKEN_RUNTIME_ADMIN_SIGNIN_LIMIT", default: 5, range: 1...1_000)
         try env.validate()
         return configuration
     }

@@ -15,10 +15,13 @@ struct CallerAuthentication: Sendable {
     let introspectionSecret: String
     var failures: AuthFailureBudget? = nil
     var metrics: RuntimeMetrics? = nil
+    /// The admin console's session cookie, accepted where the admin key is (nil: console off).
+    var console: ConsoleCookieAuthentication? = nil
 
     enum Caller { case admin, introspector }
 
     func requireAdmin(_ request: Request, context: RuntimeRequestContext) throws {
+        if try consoleAdmits(request) { return }
         let admission = try admit(context)
         let valid = Self.bearer(request).map { ConstantTime.equals($0, adminKey) } ?? false
         settle(context, admission, failedCredential: valid ? nil : "admin_key")
@@ -30,6 +33,7 @@ struct CallerAuthentication: Sendable {
     /// The introspection secret as Bearer or Basic password; with `allowAdmin`, the admin key too.
     @discardableResult
     func requireIntrospector(_ request: Request, context: RuntimeRequestContext, allowAdmin: Bool = false) throws -> Caller {
+        if allowAdmin, try consoleAdmits(request) { return .admin }
         let admission = try admit(context)
         var caller: Caller?
         if let presented = Self.bearer(request) ?? Self.basicPassword(request) {
@@ -45,6 +49,14 @@ struct CallerAuthentication: Sendable {
                 "caller authentication required: Bearer or Basic with the introspection secret", scheme: "Basic")
         }
         return caller
+    }
+
+    /// True for a console session cookie (with a same-origin `Origin` on a state-changing call)
+    /// on a request without an `Authorization` header; throws for a dead session or a foreign
+    /// origin (neither is charged to the address: session ids cannot be guessed).
+    private func consoleAdmits(_ request: Request) throws -> Bool {
+        guard let console, request.headers[.authorization] == nil else { return false }
+        return try console.check(request) == .admitted
     }
 
     /// The budget's word on this caller before its credential is compared: 429 when over budget.

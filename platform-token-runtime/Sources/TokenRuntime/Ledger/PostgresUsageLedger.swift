@@ -65,7 +65,16 @@ public final class PostgresUsageLedger: UsageLedger {
     }
 
     public func query(_ filter: UsageFilter, groupBy grouping: UsageGrouping) async throws -> [UsageTotals] {
-        let query = sql.totals(filter, groupBy: grouping)
+        try await totals(sql.totals(filter, groupBy: grouping), groupBy: grouping)
+    }
+
+    /// Sorted and limited in SQL: only `limit` rows leave the database.
+    public func largest(_ filter: UsageFilter, groupBy grouping: UsageGrouping, limit: Int) async throws -> [UsageTotals] {
+        guard !grouping.isEmpty else { return Array(try await query(filter, groupBy: grouping).prefix(max(0, limit))) }
+        return try await totals(sql.totals(filter, groupBy: grouping, largest: limit), groupBy: grouping)
+    }
+
+    func totals(_ query: PostgresQuery, groupBy grouping: UsageGrouping) async throws -> [UsageTotals] {
         return try await database(within: configuration.queryTimeout, retryingConflicts: false) { [client, logger] in
             var rows: [UsageTotals] = []
             for try await row in try await client.query(query, logger: logger) {

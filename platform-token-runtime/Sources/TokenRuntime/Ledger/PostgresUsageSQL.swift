@@ -12,6 +12,8 @@ struct PostgresUsageSQL: Sendable {
     let rollups: String
     /// `"schema".quota_leases`
     let leases: String
+    /// `"schema".usage_daily`: the hourly rollups summed per UTC day, for queries of whole days.
+    let daily: String
 
     init(schema: String) throws(SchemaNameError) {
         let quoted = try SchemaMigrator.quote(schema)
@@ -19,6 +21,7 @@ struct PostgresUsageSQL: Sendable {
         events = "\(quoted).usage_events"
         rollups = "\(quoted).usage_rollups"
         leases = "\(quoted).quota_leases"
+        daily = "\(quoted).usage_daily"
     }
 
     /// Migrations of the `usage_ledger` component (versioned apart from the token tables).
@@ -107,6 +110,39 @@ struct PostgresUsageSQL: Sendable {
                 )
                 """,
             ]),
+        // Daily rollups beside the hourly ones, kept by the same statement that records usage:
+        // a month of queries reads 30 rows per token and model instead of 720 (the console's usage
+        // page over 1.44 million hourly rows: a few hundred ms -> tens of ms). Backfilled from the
+        // hourly rollups in the migration's transaction.
+        SchemaMigration(
+            version: 3, name: "daily rollups",
+            statements: [
+                """
+                CREATE TABLE {schema}.usage_daily (
+                    token_id text NOT NULL,
+                    model text NOT NULL,
+                    day_start bigint NOT NULL,
+                    subject text NOT NULL,
+                    requests bigint NOT NULL,
+                    prompt_tokens bigint NOT NULL,
+                    completion_tokens bigint NOT NULL,
+                    cached_tokens bigint NOT NULL,
+                    spend_nano_usd bigint NOT NULL,
+                    PRIMARY KEY (token_id, model, day_start, subject)
+                )
+                """,
+                """
+                INSERT INTO {schema}.usage_daily (token_id, model, day_start, subject, requests, prompt_tokens, completion_tokens,
+                                                  cached_tokens, spend_nano_usd)
+                SELECT token_id, model, hour_start - (hour_start % 86400 + 86400) % 86400, subject, sum(requests)::bigint,
+                       sum(prompt_tokens)::bigint, sum(completion_tokens)::bigint, sum(cached_tokens)::bigint,
+                       sum(spend_nano_usd)::bigint
+                FROM {schema}.usage_rollups
+                GROUP BY 1, 2, 3, 4
+                """,
+                "CREATE INDEX usage_daily_day_idx ON {schema}.usage_daily (day_start)",
+                "CREATE INDEX usage_daily_subject_day_idx ON {schema}.usage_daily (subject, day_start)",
+            ]),
     ]
 
     /// One statement that inserts the records whose ids are new (in id order) and adds exactly
@@ -182,6 +218,23 @@ struct PostgresUsageSQL: Sendable {
                     cached_tokens = r.cached_tokens + EXCLUDED.cached_tokens,
                     spend_nano_usd = r.spend_nano_usd + EXCLUDED.spend_nano_usd
                 RETURNING 1
+            ),
+            rolled_daily AS (
+                INSERT INTO \(daily) AS d (token_id, model, day_start, subject, requests, prompt_tokens,
+                                           completion_tokens, cached_tokens, spend_nano_usd)
+                SELECT token_id, model, hour_start - (hour_start % 86400 + 86400) % 86400, subject, count(*),
+                       sum(prompt_tokens)::bigint, sum(completion_tokens)::bigint, sum(cached_tokens)::bigint,
+                       sum(cost_nano_usd)::bigint
+                FROM inserted
+                GROUP BY token_id, model, 3, subject
+                ORDER BY token_id COLLATE "C", model COLLATE "C", 3, subject COLLATE "C"
+                ON CONFLICT (token_id, model, day_start, subject) DO UPDATE SET
+                    requests = d.requests + EXCLUDED.requests,
+                    prompt_tokens = d.prompt_tokens + EXCLUDED.prompt_tokens,
+                    completion_tokens = d.completion_tokens + EXCLUDED.completion_tokens,
+                    cached_tokens = d.cached_tokens + EXCLUDED.cached_tokens,
+                    spend_nano_usd = d.spend_nano_usd + EXCLUDED.spend_nano_usd
+                RETURNING 1
             )
             SELECT (SELECT count(*) FROM inserted)::bigint
             """
@@ -189,14 +242,21 @@ struct PostgresUsageSQL: Sendable {
     }
 
     /// The totals of the selected hours, grouped and ordered like the memory ledger (text in
-    /// byte order). Columns: the group keys in ``UsageGrouping/names`` order (day as the day
+    /// byte order). A filter of whole UTC days (`from` and `to` at midnight, or absent) reads the
+    /// daily rollups; any other reads the hourly ones. Columns: the group keys in ``UsageGrouping/names`` order (day as the day
     /// number), then requests, prompt, completion, cached tokens and spend.
-    func totals(_ filter: UsageFilter, groupBy grouping: UsageGrouping) -> PostgresQuery {
+    ///
+    /// With `largest`, only that many groups: those of the largest spend, largest first.
+    func totals(_ filter: UsageFilter, groupBy grouping: UsageGrouping, largest: Int? = nil) -> PostgresQuery {
         var keys: [(column: String, order: String)] = []
         if grouping.contains(.token) { keys.append(("token_id", "token_id COLLATE \"C\"")) }
         if grouping.contains(.subject) { keys.append(("subject", "subject COLLATE \"C\"")) }
         if grouping.contains(.model) { keys.append(("model", "model COLLATE \"C\"")) }
-        if grouping.contains(.day) { keys.append((Self.dayNumber, Self.dayNumber)) }
+        // Whole days: the daily rollups hold the same sums, 24 times fewer rows.
+        let wholeDays = (filter.from.map { $0 % UsageHour.secondsPerDay == 0 } ?? true) && (filter.to.map { $0 % UsageHour.secondsPerDay == 0 } ?? true)
+        let (table, time) = wholeDays ? (daily, "day_start") : (rollups, "hour_start")
+        let dayNumber = Self.dayNumber(of: time)
+        if grouping.contains(.day) { keys.append((dayNumber, dayNumber)) }
         var binds = PostgresBindings()
         var conditions: [String] = []
         if let tokenIDs = filter.tokenIDs {
@@ -209,11 +269,11 @@ struct PostgresUsageSQL: Sendable {
         }
         if let firstHour = filter.firstHour {
             binds.append(firstHour)
-            conditions.append("hour_start >= $\(binds.count)")
+            conditions.append("\(time) >= $\(binds.count)")
         }
         if let to = filter.to {
             binds.append(to)
-            conditions.append("hour_start < $\(binds.count)")
+            conditions.append("\(time) < $\(binds.count)")
         }
         var sql = "SELECT "
         sql +=
@@ -222,17 +282,25 @@ struct PostgresUsageSQL: Sendable {
                 "COALESCE(sum(completion_tokens), 0)::bigint", "COALESCE(sum(cached_tokens), 0)::bigint",
                 "COALESCE(sum(spend_nano_usd), 0)::bigint",
             ]).joined(separator: ", ")
-        sql += " FROM \(rollups)"
+        sql += " FROM \(table)"
         if !conditions.isEmpty { sql += " WHERE " + conditions.joined(separator: " AND ") }
         if !keys.isEmpty {
             sql += " GROUP BY " + keys.map(\.column).joined(separator: ", ")
-            sql += " ORDER BY " + keys.map(\.order).joined(separator: ", ")
+            let order = keys.map(\.order).joined(separator: ", ")
+            if let largest {
+                binds.append(max(0, largest))
+                sql += " ORDER BY sum(spend_nano_usd) DESC, \(order) LIMIT $\(binds.count)"
+            } else {
+                sql += " ORDER BY " + order
+            }
         }
         return PostgresQuery(unsafeSQL: sql, binds: binds)
     }
 
     /// The day number (days since 1970-01-01, UTC) of a rollup's hour, rounded down.
-    static let dayNumber = "(hour_start - (hour_start % 86400 + 86400) % 86400) / 86400"
+    static func dayNumber(of column: String) -> String {
+        "(\(column) - (\(column) % 86400 + 86400) % 86400) / 86400"
+    }
 
     /// A row of ``totals(_:groupBy:)``.
     static func totals(from row: PostgresRow, groupBy grouping: UsageGrouping) throws -> UsageTotals {

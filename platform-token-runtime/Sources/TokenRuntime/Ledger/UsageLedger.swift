@@ -19,6 +19,21 @@ public protocol UsageLedger: Sendable {
     /// grouping, zeros when nothing matches), ordered by the group keys (token, subject, model,
     /// day; text in byte order).
     func query(_ filter: UsageFilter, groupBy: UsageGrouping) async throws -> [UsageTotals]
+    /// The `limit` groups of ``query(_:groupBy:)`` with the largest spend, largest first (equal
+    /// spend in group order): the console's top subjects and tokens.
+    func largest(_ filter: UsageFilter, groupBy: UsageGrouping, limit: Int) async throws -> [UsageTotals]
+}
+
+extension UsageLedger {
+    /// Every group, sorted here: fine for a ledger in memory; a database ledger sorts and limits in SQL.
+    public func largest(_ filter: UsageFilter, groupBy grouping: UsageGrouping, limit: Int) async throws -> [UsageTotals] {
+        let rows = try await query(filter, groupBy: grouping)
+        let ranked = rows.enumerated().sorted { left, right in
+            left.element.spendNanoUSD != right.element.spendNanoUSD
+                ? left.element.spendNanoUSD > right.element.spendNanoUSD : left.offset < right.offset
+        }
+        return ranked.prefix(max(0, limit)).map(\.element)
+    }
 }
 
 /// The ledger could not answer (its database is unreachable or failed): 503 at the HTTP edge.

@@ -3,10 +3,13 @@ import TokenProtocol
 
 /// The query string of `GET /v1/usage`: `token_id`, `subject`, `from` and `to` (Unix seconds;
 /// the hours overlapping `[from, to)`) and `group_by` (comma-separated `token`, `subject`,
-/// `model`, `day`). Empty values count as absent; unknown parameters are ignored.
+/// `model`, `day`), `order_by=spend` and `limit` (the largest groups by spend, first). Empty
+/// values count as absent; unknown parameters are ignored.
 struct UsageQueryParameters: Sendable, Equatable {
     var filter = UsageFilter()
     var grouping: UsageGrouping = []
+    /// `order_by=spend` with `limit` (1-1000, default 10): only that many groups, largest spend first.
+    var largest: Int?
 
     init(_ parameters: Parameters) throws(APIError) {
         func value(_ name: String) -> String? {
@@ -32,6 +35,17 @@ struct UsageQueryParameters: Sendable, Equatable {
                 throw APIError.invalidRequest("group_by is a comma-separated list of token, subject, model, day")
             }
             self.grouping = grouping
+        }
+        if let order = value("order_by") {
+            guard order == "spend" else { throw APIError.invalidRequest("order_by must be spend (largest first)") }
+            largest = 10
+        }
+        if let text = value("limit") {
+            guard largest != nil else { throw APIError.invalidRequest("limit needs order_by=spend") }
+            guard let limit = Int(text), (1...1_000).contains(limit) else {
+                throw APIError.invalidRequest("limit must be a whole number from 1 to 1000")
+            }
+            largest = limit
         }
     }
 }

@@ -44,7 +44,12 @@ struct UsageRoutes: Sendable {
                 .forbidden, "access_denied",
                 "the introspection secret may query one token's usage (token_id); other queries need the admin key")
         }
-        let rows = try await Self.ledgerCall { try await ledger.query(parameters.filter, groupBy: parameters.grouping) }
+        let rows = try await Self.ledgerCall {
+            if let largest = parameters.largest {
+                return try await ledger.largest(parameters.filter, groupBy: parameters.grouping, limit: largest)
+            }
+            return try await ledger.query(parameters.filter, groupBy: parameters.grouping)
+        }
         return JSONBody.response(.ok, UsageQueryAnswer(data: rows))
     }
 

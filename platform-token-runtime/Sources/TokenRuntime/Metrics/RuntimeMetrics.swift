@@ -21,6 +21,8 @@ public final class RuntimeMetrics: Sendable {
     /// `token_runtime_auth_shed_total`: requests refused because their address was over its budget of failures.
     let authShed: CoreMetrics.Counter
     private let requestTimers = Mutex<[String: CoreMetrics.Timer]>([:])
+    /// Introspections answered since start, readable here (the Prometheus counters are write-only).
+    private let introspectionCount = Atomic<UInt64>(0)
 
     public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
         self.registry = registry
@@ -59,6 +61,7 @@ public final class RuntimeMetrics: Sendable {
 
     func introspection(_ status: TokenStatus) {
         introspections[status]?.increment()
+        introspectionCount.add(1, ordering: .relaxed)
     }
 
     /// Records one HTTP request's duration under `token_runtime_http_request_duration_seconds`.
@@ -76,6 +79,9 @@ public final class RuntimeMetrics: Sendable {
         }
         timer.recordNanoseconds(nanoseconds)
     }
+
+    /// Introspections answered since this process started.
+    var introspectionsTotal: UInt64 { introspectionCount.load(ordering: .relaxed) }
 
     /// Prometheus text exposition, refreshing scrape-time gauges first.
     public func exposition(store: any TokenStore) -> [UInt8] {

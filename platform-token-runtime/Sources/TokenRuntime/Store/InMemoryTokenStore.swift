@@ -68,18 +68,20 @@ public final class InMemoryTokenStore: TokenStore {
 
     public func list(_ query: TokenQuery, now: Double) async throws -> TokenPage {
         state.withLock { state in
-            var start = 0
-            if let after = query.after, let position = state.positionByID[after] { start = position + 1 }
-            var records: [TokenRecord] = []
-            var index = start
-            while index < state.order.count, records.count < query.limit {
-                let record = state.byID[state.order[index]]!
-                index += 1
-                if let subject = query.subject, record.subject != subject { continue }
-                if let status = query.status, record.status(at: now) != status { continue }
-                records.append(record)
+            // Positions in issue order, walked forwards or (newest first) backwards from the cursor.
+            let count = state.order.count
+            var position = query.newestFirst ? count - 1 : 0
+            if let after = query.after, let cursor = state.positionByID[after] {
+                position = query.newestFirst ? cursor - 1 : cursor + 1
             }
-            let more = records.count == query.limit && index < state.order.count
+            let step = query.newestFirst ? -1 : 1
+            var records: [TokenRecord] = []
+            while position >= 0, position < count, records.count < query.limit {
+                let record = state.byID[state.order[position]]!
+                position += step
+                if query.matches(record, now: now) { records.append(record) }
+            }
+            let more = records.count == query.limit && position >= 0 && position < count
             return TokenPage(records: records, nextCursor: more ? records.last?.id : nil)
         }
     }

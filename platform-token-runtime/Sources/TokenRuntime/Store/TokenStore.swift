@@ -46,12 +46,32 @@ public struct TokenQuery: Sendable, Equatable {
     public var limit: Int
     /// The id of the last record of the previous page.
     public var after: String?
+    /// Only records whose subject, id or client id contains this text, without regard to case.
+    public var search: String?
+    /// Newest first (the console's order) instead of issue order.
+    public var newestFirst: Bool
 
-    public init(subject: String? = nil, status: TokenStatus? = nil, limit: Int = 50, after: String? = nil) {
+    public init(
+        subject: String? = nil, status: TokenStatus? = nil, limit: Int = 50, after: String? = nil, search: String? = nil,
+        newestFirst: Bool = false
+    ) {
         self.subject = subject
         self.status = status
         self.limit = limit
         self.after = after
+        self.search = search
+        self.newestFirst = newestFirst
+    }
+
+    /// Whether `record` passes the filters (not the page position).
+    func matches(_ record: TokenRecord, now: Double) -> Bool {
+        if let subject, record.subject != subject { return false }
+        if let status, record.status(at: now) != status { return false }
+        if let search = search?.lowercased(), !search.isEmpty {
+            let fields = [record.subject, record.id, record.clientID ?? ""]
+            guard fields.contains(where: { $0.lowercased().contains(search) }) else { return false }
+        }
+        return true
     }
 }
 

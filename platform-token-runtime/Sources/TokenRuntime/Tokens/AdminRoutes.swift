@@ -56,6 +56,9 @@ struct AdminRoutes: Sendable {
         return JSONBody.response(.ok, try await TokenSpendView.make(view, ledger: ledger))
     }
 
+    /// `GET /v1/tokens`: `status`, `subject` (exact), `q` (text in the subject, id or client id,
+    /// any case), `order` (`asc`, issue order, the default; `desc`, newest first), `limit` (1-500,
+    /// default 50) and `cursor` (the previous page's `next_cursor`).
     func list(_ request: Request, context: RuntimeRequestContext) async throws -> Response {
         try auth.requireAdmin(request, context: context)
         let parameters = request.uri.queryParameters
@@ -74,6 +77,16 @@ struct AdminRoutes: Sendable {
             query.limit = value
         }
         if let cursor = parameters["cursor"], !cursor.isEmpty { query.after = String(cursor) }
+        if let search = parameters["q"], !search.isEmpty {
+            guard search.count <= 200 else { throw APIError.invalidRequest("q is at most 200 characters") }
+            query.search = String(search)
+        }
+        if let order = parameters["order"], !order.isEmpty {
+            guard order == "asc" || order == "desc" else {
+                throw APIError.invalidRequest("order must be asc (issue order, the default) or desc (newest first)")
+            }
+            query.newestFirst = order == "desc"
+        }
         return JSONBody.response(.ok, try await TokenSpendView.make(try await service.list(query), ledger: ledger))
     }
 
