@@ -69,7 +69,7 @@ for run in $(seq 1 "$RUNS"); do
         cpu[$i]+="$(python3 -c "print(round(($c1 - $c0) * 1e6 / $hz / max(1, $requests), 1))") "
     done
 done
-median() { python3 -c "import statistics,sys; print(statistics.median(float(x) for x in sys.argv[1:]))" $1; }
+median() { python3 -c "import statistics,sys; print(round(statistics.median(float(x) for x in sys.argv[1:]), 1))" $1; }
 
 echo "### Anthropic both ways (bench/anthropic.sh)"
 echo
