@@ -36,10 +36,7 @@ struct CountTokensHandler: Sendable {
             provider.config.kind == .anthropic && provider.cooldown.availability(model: probe.model, now: now) == .available
         }
         if let native, let client = native.client as? AnthropicProviderClient {
-            var headers = HTTPFields()
-            for name in AnthropicProviderClient.passedRequestHeaders {
-                for value in request.headers[values: name] { headers.append(HTTPField(name: name, value: value)) }
-            }
+            let headers = AnthropicProviderClient.passedRequestHeaders(from: request.headers)
             context.audit.update { $0.provider = native.name }
             let answer: UpstreamResponse
             do {

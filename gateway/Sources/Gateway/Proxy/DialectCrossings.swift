@@ -39,12 +39,7 @@ struct DialectCrossings {
     mutating func request(for kind: ProviderConfig.Kind) throws -> (UpstreamRequest, DialectBridge) {
         let anthropicProvider = kind == .anthropic
         if anthropicProvider == (endpoint.dialect == .anthropic) {
-            var headers = HTTPFields()
-            if anthropicProvider {
-                for name in AnthropicProviderClient.passedRequestHeaders {
-                    for value in clientHeaders[values: name] { headers.append(HTTPField(name: name, value: value)) }
-                }
-            }
+            let headers = anthropicProvider ? AnthropicProviderClient.passedRequestHeaders(from: clientHeaders) : HTTPFields()
             let request = UpstreamRequest(
                 endpoint: endpoint, body: body, stream: probe.stream, requestID: requestID, accept: clientHeaders[.accept],
                 headers: headers)

@@ -98,7 +98,10 @@ struct ProxyHandler: Sendable {
         guard claims.allows(model: probe.model) else { throw OpenAIError.modelNotAllowed(probe.model) }
         let served = registry.candidates(for: probe.model)
         guard !served.isEmpty else { throw OpenAIError.modelNotFound(probe.model) }
-        let candidates = served.filter { DialectBridge.serves($0.config.kind, endpoint) }
+        // Only an `anthropic` provider leaves out some endpoints: no filtered copy when all serve it.
+        let candidates =
+            served.allSatisfy { DialectBridge.serves($0.config.kind, endpoint) }
+            ? served : served.filter { DialectBridge.serves($0.config.kind, endpoint) }
         guard !candidates.isEmpty else {
             throw OpenAIError.invalidRequest(
                 "The model '\(probe.model)' is served through Anthropic's Messages API, which has no \(endpoint.rawValue) endpoint; use /v1/chat/completions or /v1/messages.",
@@ -122,10 +125,11 @@ struct ProxyHandler: Sendable {
             upstreamBody = withUsage
             exchange.usageInjected = true
         }
+        let now = registry.clock.now()
         var crossings = DialectCrossings(
             endpoint: endpoint, body: upstreamBody, probe: probe, requestID: exchange.requestID, clientHeaders: request.headers,
-            includeUsage: exchange.usageInjected || probe.includeUsage, now: registry.clock.now(), logger: logger)
-        let plan = fallback.plan(candidates, model: probe.model, now: registry.clock.now())
+            includeUsage: exchange.usageInjected || probe.includeUsage, now: now, logger: logger)
+        let plan = fallback.plan(candidates, model: probe.model, now: now)
         // The routing span: the providers tried in order, each call a child span of its own.
         let routing = startSpan("gateway.route")
         defer { routing.end() }

@@ -23,6 +23,15 @@ public struct AnthropicProviderClient: ProviderClient {
     /// The client headers passed on as sent (``UpstreamRequest/headers``).
     public static let passedRequestHeaders: [HTTPField.Name] = [version, beta]
 
+    /// The client's headers that go to an Anthropic provider as sent (``passedRequestHeaders``).
+    static func passedRequestHeaders(from client: HTTPFields) -> HTTPFields {
+        var headers = HTTPFields()
+        for name in passedRequestHeaders {
+            for value in client[values: name] { headers.append(HTTPField(name: name, value: value)) }
+        }
+        return headers
+    }
+
     let root: String
     let apiKey: String?
     let anthropicVersion: String
