@@ -381,7 +381,7 @@ import Testing
             do {
                 // The whole stream takes well over a second; read its first event and drop it.
                 let first = try await client.send(AnthropicUpstreamTests.request(body, stream: true))
-                guard case .http(let stream) = first.body else { throw UpstreamError.invalidResponse }
+                guard case .stream(let stream) = first.body else { throw UpstreamError.invalidResponse }
                 for try await chunk in stream {
                     #expect(String(buffer: chunk).hasPrefix("event: message_start"))
                     break

@@ -1,6 +1,7 @@
 import ServiceSupport
 import AsyncHTTPClient
 import NIOCore
+import NIOSSL
 import TokenProtocol
 
 /// Outbound HTTP timeouts and pooling, read from `GATEWAY_HTTP_*` (the seed's HTTPTimeoutConfig).
@@ -28,6 +29,11 @@ public struct HTTPTimeoutConfig: Sendable, Equatable {
     /// 0: no cap.
     public var maxConnectionsPerHost: Int
     public var poolWait: Duration
+    /// A PEM file of CA certificates trusted for `https` providers besides the system's
+    /// (`GATEWAY_PROVIDER_CA_FILE`): an internal provider behind a private CA.
+    public var providerCAFile: String?
+    /// `HTTPS_PROXY`/`HTTP_PROXY`/`NO_PROXY` for provider traffic (``EgressProxy``).
+    public var egressProxy: EgressProxy?
 
     /// AsyncHTTPClient's per-host connection limit, set so high that it never makes a request wait.
     static let unboundedConnections = 1 << 20
@@ -35,7 +41,7 @@ public struct HTTPTimeoutConfig: Sendable, Equatable {
     public init(
         dial: Duration = .seconds(2), keepAlive: Duration = .seconds(30), read: Duration = .seconds(5),
         write: Duration = .seconds(5), maxIdleConnections: Int = 100, maxConnectionsPerHost: Int = 0,
-        poolWait: Duration = .seconds(30)
+        poolWait: Duration = .seconds(30), providerCAFile: String? = nil, egressProxy: EgressProxy? = nil
     ) {
         self.dial = dial
         self.keepAlive = keepAlive
@@ -44,6 +50,8 @@ public struct HTTPTimeoutConfig: Sendable, Equatable {
         self.maxIdleConnections = maxIdleConnections
         self.maxConnectionsPerHost = maxConnectionsPerHost
         self.poolWait = poolWait
+        self.providerCAFile = providerCAFile
+        self.egressProxy = egressProxy
     }
 
     /// Unset means the default; invalid or non-positive values are errors naming the variable.
@@ -57,8 +65,26 @@ public struct HTTPTimeoutConfig: Sendable, Equatable {
             maxIdleConnections: env.int("GATEWAY_HTTP_MAX_IDLE_CONNS", default: defaults.maxIdleConnections, range: 1...100_000),
             maxConnectionsPerHost: env.int(
                 "GATEWAY_HTTP_MAX_CONNS_PER_HOST", default: defaults.maxConnectionsPerHost, range: 0...1_000_000),
-            poolWait: env.duration("GATEWAY_HTTP_POOL_WAIT", default: defaults.poolWait)
+            poolWait: env.duration("GATEWAY_HTTP_POOL_WAIT", default: defaults.poolWait),
+            providerCAFile: providerCAFile(from: &env),
+            egressProxy: EgressProxy.load(from: &env)
         )
+    }
+
+    /// `GATEWAY_PROVIDER_CA_FILE`, checked to hold at least one PEM certificate.
+    static func providerCAFile(from env: inout EnvironmentReader) -> String? {
+        let variable = "GATEWAY_PROVIDER_CA_FILE"
+        guard let path = env.raw(variable), !path.isEmpty else { return nil }
+        do {
+            guard !(try NIOSSLCertificate.fromPEMFile(path)).isEmpty else {
+                env.fail(variable, "no certificate in \(path)")
+                return nil
+            }
+        } catch {
+            env.fail(variable, "cannot read PEM CA certificates from \(path): \(error)")
+            return nil
+        }
+        return path
     }
 
     /// The AsyncHTTPClient configuration these settings describe.

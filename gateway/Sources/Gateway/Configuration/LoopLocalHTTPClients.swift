@@ -43,7 +43,7 @@ public final class LoopLocalHTTPClients: Sendable {
 
     /// The right to use one connection: the client to send on, the slot under an explicit cap, and
     /// how long the request waited for it. Dropping it gives both back.
-    public final class Lease: Sendable {
+    public final class Lease: UpstreamLease {
         public let client: HTTPClient
         /// Time spent waiting for a slot under `GATEWAY_HTTP_MAX_CONNS_PER_HOST` (zero without a cap).
         public let waited: Duration
@@ -69,13 +69,18 @@ public final class LoopLocalHTTPClients: Sendable {
     let pooledConfiguration: HTTPClient.Configuration
     let overflowConfiguration: HTTPClient.Configuration
 
-    public init(_ config: HTTPTimeoutConfig, eventLoopGroup: MultiThreadedEventLoopGroup = .singleton) {
+    /// - Parameter base: the clients' configuration before pooling (default: `config`'s).
+    public init(
+        _ config: HTTPTimeoutConfig, configuration base: HTTPClient.Configuration? = nil,
+        eventLoopGroup: MultiThreadedEventLoopGroup = .singleton
+    ) {
         let eventLoops = Array(eventLoopGroup.makeIterator())
         let idle = max(1, (config.maxIdleConnections + eventLoops.count - 1) / eventLoops.count)
         idlePerLoop = idle
-        var pooledConfiguration = config.clientConfiguration
+        let base = base ?? config.clientConfiguration
+        var pooledConfiguration = base
         pooledConfiguration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = idle
-        var overflowConfiguration = config.clientConfiguration
+        var overflowConfiguration = base
         overflowConfiguration.connectionPool.idleTimeout = .milliseconds(1)
         self.pooledConfiguration = pooledConfiguration
         self.overflowConfiguration = overflowConfiguration

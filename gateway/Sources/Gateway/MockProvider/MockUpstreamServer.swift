@@ -93,6 +93,7 @@ public struct MockUpstreamServer: Sendable {
                         responseBody = .init(asyncSequence: stream)
                     }
                 case .http(let stream): responseBody = .init(asyncSequence: stream)
+                case .stream(let stream): responseBody = .init(asyncSequence: stream)
                 case .translated: responseBody = .init(byteBuffer: try await answer.body.collect(upTo: 64 << 20))
                 }
                 return Response(status: .init(code: answer.status), headers: answer.headers, body: responseBody)

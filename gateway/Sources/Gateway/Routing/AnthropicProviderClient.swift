@@ -1,10 +1,11 @@
 import AsyncHTTPClient
 import HTTPTypes
 import NIOCore
+import NIOHTTP1
 import ServiceSupport
 
 /// Anthropic's Messages API (https://docs.anthropic.com/en/api/messages), through the same pooled
-/// keep-alive clients, timeouts and cancellation as ``OpenAIProviderClient``.
+/// keep-alive connections, timeouts and cancellation as ``OpenAIProviderClient``.
 ///
 /// The request body must already be a Messages request (translating an OpenAI body is not this
 /// client's job). It goes to `<base_url>/v1/messages`, or to the request's ``UpstreamRequest/path``
@@ -32,10 +33,11 @@ public struct AnthropicProviderClient: ProviderClient {
         return headers
     }
 
+    /// The API root every path is below (`…/v1`).
     let root: String
     let apiKey: String?
     let anthropicVersion: String
-    let httpClients: LoopLocalHTTPClients
+    let transport: any UpstreamTransport
     let timeout: Duration
     let streamTimeout: Duration
 
@@ -44,7 +46,7 @@ public struct AnthropicProviderClient: ProviderClient {
         root = base.hasSuffix("/v1") ? base : base + "/v1"
         apiKey = config.apiKey
         anthropicVersion = config.anthropicVersion
-        httpClients = LoopLocalHTTPClients(http)
+        transport = UpstreamTransports.make(root: root, http: http)
         timeout = config.timeout
         self.streamTimeout = max(streamTimeout, config.timeout)
     }
@@ -59,19 +61,19 @@ public struct AnthropicProviderClient: ProviderClient {
     ]
 
     public func send(_ request: UpstreamRequest) async throws -> UpstreamResponse {
-        var upstream = HTTPClientRequest(url: root + (request.path ?? Self.messagesPath))
-        upstream.method = .POST
-        upstream.headers.reserveCapacity(6)
-        if let apiKey { upstream.headers.add(name: "x-api-key", value: apiKey) }
-        upstream.headers.add(name: "anthropic-version", value: request.headers[Self.version] ?? anthropicVersion)
-        for beta in request.headers[values: Self.beta] { upstream.headers.add(name: "anthropic-beta", value: beta) }
-        upstream.headers.add(name: "Content-Type", value: "application/json")
-        upstream.headers.add(name: "Accept", value: request.accept ?? (request.stream ? "text/event-stream" : "application/json"))
-        upstream.headers.add(name: "x-request-id", value: request.requestID)
-        TraceHeaders.inject(into: &upstream.headers)
-        upstream.body = .bytes(request.body)
-        return try await UpstreamExchange.execute(
-            upstream, on: httpClients, timeout: request.stream ? streamTimeout : timeout, passing: Self.passedHeaders)
+        var headers = HTTPHeaders()
+        headers.reserveCapacity(8)
+        if let apiKey { headers.add(name: "x-api-key", value: apiKey) }
+        headers.add(name: "anthropic-version", value: request.headers[Self.version] ?? anthropicVersion)
+        for beta in request.headers[values: Self.beta] { headers.add(name: "anthropic-beta", value: beta) }
+        headers.add(name: "Content-Type", value: "application/json")
+        headers.add(name: "Accept", value: request.accept ?? (request.stream ? "text/event-stream" : "application/json"))
+        headers.add(name: "x-request-id", value: request.requestID)
+        TraceHeaders.inject(into: &headers)
+        let call = UpstreamCall(
+            path: request.path ?? Self.messagesPath, headers: headers, body: request.body, stream: request.stream,
+            timeout: request.stream ? streamTimeout : timeout)
+        return try await transport.execute(call, passing: Self.passedHeaders)
     }
 
     /// `POST /v1/messages/count_tokens` with a Messages body (without `max_tokens`, as the API accepts it).
@@ -81,6 +83,6 @@ public struct AnthropicProviderClient: ProviderClient {
     }
 
     public func shutdown() async throws {
-        try await httpClients.shutdown()
+        try await transport.shutdown()
     }
 }

@@ -5,15 +5,16 @@ import Hummingbird
 import NIOCore
 import NIOHTTP1
 
-/// Any OpenAI-compatible HTTP API, through pooled keep-alive AsyncHTTPClients per provider
-/// (``LoopLocalHTTPClients``: per event loop, idle and per-host connection limits).
+/// Any OpenAI-compatible HTTP API, over keep-alive connections pooled per event loop
+/// (``UpstreamTransports``: SwiftNIO channels, or AsyncHTTPClient behind an egress proxy).
 ///
 /// Requests are built from scratch: the provider's API key replaces the client's bearer token, and
 /// only `Content-Type`, `Accept` and `x-request-id` travel upstream (no hop-by-hop headers).
 public struct OpenAIProviderClient: ProviderClient {
+    /// The API root every path is below (`…/v1`).
     let root: String
     let authorization: String?
-    let httpClients: LoopLocalHTTPClients
+    let transport: any UpstreamTransport
     let timeout: Duration
     let streamTimeout: Duration
 
@@ -21,7 +22,7 @@ public struct OpenAIProviderClient: ProviderClient {
         let base = ServiceURL.join(config.baseURL, "")
         root = base.hasSuffix("/v1") ? base : base + "/v1"
         authorization = config.apiKey.map { "Bearer \($0)" }
-        httpClients = LoopLocalHTTPClients(http)
+        transport = UpstreamTransports.make(root: root, http: http)
         timeout = config.timeout
         self.streamTimeout = max(streamTimeout, config.timeout)
     }
@@ -36,20 +37,20 @@ public struct OpenAIProviderClient: ProviderClient {
     ]
 
     public func send(_ request: UpstreamRequest) async throws -> UpstreamResponse {
-        var upstream = HTTPClientRequest(url: root + request.endpoint.rawValue)
-        upstream.method = .POST
-        upstream.headers.reserveCapacity(4)
-        if let authorization { upstream.headers.add(name: "Authorization", value: authorization) }
-        upstream.headers.add(name: "Content-Type", value: "application/json")
-        upstream.headers.add(name: "Accept", value: request.accept ?? (request.stream ? "text/event-stream" : "application/json"))
-        upstream.headers.add(name: "x-request-id", value: request.requestID)
-        TraceHeaders.inject(into: &upstream.headers)
-        upstream.body = .bytes(request.body)
-        return try await UpstreamExchange.execute(
-            upstream, on: httpClients, timeout: request.stream ? streamTimeout : timeout, passing: Self.passedHeaders)
+        var headers = HTTPHeaders()
+        headers.reserveCapacity(6)
+        if let authorization { headers.add(name: "Authorization", value: authorization) }
+        headers.add(name: "Content-Type", value: "application/json")
+        headers.add(name: "Accept", value: request.accept ?? (request.stream ? "text/event-stream" : "application/json"))
+        headers.add(name: "x-request-id", value: request.requestID)
+        TraceHeaders.inject(into: &headers)
+        let call = UpstreamCall(
+            path: request.endpoint.rawValue, headers: headers, body: request.body, stream: request.stream,
+            timeout: request.stream ? streamTimeout : timeout)
+        return try await transport.execute(call, passing: Self.passedHeaders)
     }
 
     public func shutdown() async throws {
-        try await httpClients.shutdown()
+        try await transport.shutdown()
     }
 }

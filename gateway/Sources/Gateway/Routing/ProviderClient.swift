@@ -61,9 +61,9 @@ public struct UpstreamResponse: Sendable {
     public var body: UpstreamBody
     /// The connection lease this answer arrived on (pool accounting and the per-host slot); kept
     /// until the body has been relayed, released when the answer is dropped.
-    public var lease: LoopLocalHTTPClients.Lease?
+    public var lease: (any UpstreamLease)?
 
-    public init(status: Int, headers: HTTPFields, body: UpstreamBody, lease: LoopLocalHTTPClients.Lease? = nil) {
+    public init(status: Int, headers: HTTPFields, body: UpstreamBody, lease: (any UpstreamLease)? = nil) {
         self.status = status
         self.headers = headers
         self.body = body
@@ -79,6 +79,8 @@ public enum UpstreamBody: Sendable {
     case buffer(ByteBuffer)
     case http(HTTPClientResponse.Body)
     case chunks(AsyncThrowingStream<ByteBuffer, any Error>)
+    /// A stream read from a SwiftNIO upstream connection with backpressure (``NIOUpstreamTransport``).
+    case stream(UpstreamBodyStream)
     /// A provider's stream in another API, translated into the client's as it arrives (``DialectBridge``).
     indirect case translated(UpstreamBody, StreamTranslation)
 
@@ -88,6 +90,7 @@ public enum UpstreamBody: Sendable {
         case .buffer(let buffer): try await body(buffer)
         case .http(let stream): for try await chunk in stream { try await body(chunk) }
         case .chunks(let stream): for try await chunk in stream { try await body(chunk) }
+        case .stream(let stream): for try await chunk in stream { try await body(chunk) }
         case .translated(let upstream, var translation):
             try await upstream.forEach { chunk in
                 let translated = translation.feed(chunk)
@@ -104,6 +107,13 @@ public enum UpstreamBody: Sendable {
         case .buffer(let buffer): return buffer
         case .http(let stream): return try await stream.collect(upTo: limit)
         case .chunks(let stream):
+            var all = ByteBuffer()
+            for try await var chunk in stream {
+                guard all.readableBytes + chunk.readableBytes <= limit else { throw UpstreamError.invalidResponse }
+                all.writeBuffer(&chunk)
+            }
+            return all
+        case .stream(let stream):
             var all = ByteBuffer()
             for try await var chunk in stream {
                 guard all.readableBytes + chunk.readableBytes <= limit else { throw UpstreamError.invalidResponse }
