@@ -109,6 +109,7 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "Tracing", package: "swift-distributed-tracing"),
             ],
             path: "gateway/Sources/Gateway"
@@ -125,6 +126,7 @@ let package = Package(
                 "GatewayInProcessRuntime",
                 "ServiceSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ],
             path: "gateway/Sources/GatewayServer"
         ),
@@ -168,6 +170,8 @@ let package = Package(
                 "ServiceSupport",
                 "TestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ],
             path: "Tests/GatewayTests"
         ),

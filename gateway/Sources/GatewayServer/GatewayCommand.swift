@@ -1,4 +1,5 @@
 import ArgumentParser
+import NIOSSL
 import Foundation
 import ServiceSupport
 import Gateway
@@ -84,6 +85,8 @@ struct MockUpstream: AsyncParsableCommand {
     @Flag(help: "Answer as Anthropic's Messages API (POST /v1/messages, count_tokens, GET /v1/models) instead.") var anthropic = false
     @Option(help: "With --anthropic: the only API key accepted (default: any).") var apiKey: String?
     @Option(help: "With --anthropic: streams send an overloaded_error event after this many events.") var streamErrorAfter: Int?
+    @Option(help: "Serve HTTPS with this PEM certificate chain (needs --tls-key-file; the OpenAI-compatible mock only).") var tlsCertFile: String?
+    @Option(help: "The PEM private key of --tls-cert-file.") var tlsKeyFile: String?
 
     func run() async throws {
         guard let chunk = DurationParsing.parse(chunkDelay), let head = DurationParsing.parse(delay) else {
@@ -93,6 +96,7 @@ struct MockUpstream: AsyncParsableCommand {
         let modelList = models.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }
         OpenFileLimit.raiseToHardLimit()  // benchmarks hold thousands of streams open
         if anthropic {
+            guard tlsCertFile == nil else { throw ValidationError("--tls-cert-file is for the OpenAI-compatible mock only") }
             guard !canned else { throw ValidationError("--canned is for the OpenAI-compatible mock only") }
             let server = MockAnthropicServer(
                 models: modelList, apiKey: apiKey, chunkDelay: chunk, headDelay: head, failStatus: failStatus, failHeaders: headers,
@@ -103,11 +107,20 @@ struct MockUpstream: AsyncParsableCommand {
             return
         }
         guard apiKey == nil, streamErrorAfter == nil else { throw ValidationError("--api-key and --stream-error-after need --anthropic") }
+        var tls: TLSConfiguration?
+        switch (tlsCertFile, tlsKeyFile) {
+        case (let cert?, let key?):
+            tls = TLSConfiguration.makeServerConfiguration(
+                certificateChain: try NIOSSLCertificate.fromPEMFile(cert).map { .certificate($0) },
+                privateKey: .privateKey(try NIOSSLPrivateKey(file: key, format: .pem)))
+        case (nil, nil): tls = nil
+        default: throw ValidationError("--tls-cert-file and --tls-key-file go together")
+        }
         let server = MockUpstreamServer(
             chunkDelay: chunk, headDelay: head, failStatus: failStatus,
             models: modelList, canned: canned, failHeaders: headers, streamCutAfter: streamCutAfter)
         var logger = Logger(label: "mock-upstream")
         logger.logLevel = .warning
-        try await server.buildApplication(host: host, port: port, logger: logger).runService()
+        try await server.buildApplication(host: host, port: port, logger: logger, tls: tls).runService()
     }
 }

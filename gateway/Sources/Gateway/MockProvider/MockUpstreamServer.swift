@@ -1,5 +1,7 @@
 import HTTPTypes
 import Hummingbird
+import HummingbirdTLS
+import NIOSSL
 import ServiceSupport
 import Logging
 import NIOCore
@@ -115,10 +117,13 @@ public struct MockUpstreamServer: Sendable {
         return router
     }
 
-    public func buildApplication(host: String, port: Int, logger: Logger) -> some ApplicationProtocol {
-        Application(
-            router: buildRouter(), configuration: .init(address: .hostname(host, port: port), serverName: "mock-upstream", backlog: ListenBacklog.connections),
-            logger: logger)
+    /// With `tls`, the mock serves HTTPS (tests of the gateway's TLS to providers).
+    public func buildApplication(host: String, port: Int, logger: Logger, tls: TLSConfiguration? = nil) throws -> any ApplicationProtocol {
+        let configuration = ApplicationConfiguration(
+            address: .hostname(host, port: port), serverName: "mock-upstream", backlog: ListenBacklog.connections)
+        guard let tls else { return Application(router: buildRouter(), configuration: configuration, logger: logger) }
+        return Application(
+            router: buildRouter(), server: try .tls(.http1(), tlsConfiguration: tls), configuration: configuration, logger: logger)
     }
 }
 

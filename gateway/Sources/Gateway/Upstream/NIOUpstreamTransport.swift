@@ -1,6 +1,7 @@
 import HTTPTypes
 import NIOCore
 import NIOHTTP1
+import NIOPosix
 
 /// Provider traffic on SwiftNIO channels: ``UpstreamConnectionPool``'s keep-alive connections,
 /// the explicit per-host cap (``ConnectionSlots``, `GATEWAY_HTTP_MAX_CONNS_PER_HOST` and
@@ -15,8 +16,8 @@ final class NIOUpstreamTransport: UpstreamTransport {
     let slots: ConnectionSlots?
     let poolWait: Duration
 
-    init(origin: UpstreamOrigin, http: HTTPTimeoutConfig, maxBody: Int) {
-        pool = UpstreamConnectionPool(origin: origin, http: http, maxBody: maxBody)
+    init(origin: UpstreamOrigin, http: HTTPTimeoutConfig, maxBody: Int, eventLoopGroup: MultiThreadedEventLoopGroup = .singleton) {
+        pool = UpstreamConnectionPool(origin: origin, http: http, maxBody: maxBody, eventLoopGroup: eventLoopGroup)
         slots = http.maxConnectionsPerHost > 0 ? ConnectionSlots(limit: http.maxConnectionsPerHost) : nil
         poolWait = http.poolWait
     }

@@ -13,8 +13,11 @@ struct UpstreamAnswer: Sendable {
 enum UpstreamConnectionFailure: Error, CustomStringConvertible {
     /// The whole-request deadline, the read timeout (silence while waiting for the answer) or the write timeout passed.
     case timeout(String)
-    /// The connection broke before the request was written out: safe to send again on another connection.
-    case closedBeforeSent
+    /// The connection closed before any byte of the answer, and either before the request was
+    /// written out or on a reused connection (an upstream closing an idle connection just as the
+    /// request went out): the pool sends it once more on a new connection, as fallback would send
+    /// it to another provider after a connection error.
+    case closedUnanswered
     /// The connection closed or failed after the request was sent and before the answer was complete.
     case closed(String)
     /// A whole answer larger than the gateway takes.
@@ -25,7 +28,7 @@ enum UpstreamConnectionFailure: Error, CustomStringConvertible {
     var description: String {
         switch self {
         case .timeout(let what): "upstream \(what) timed out"
-        case .closedBeforeSent: "the upstream connection closed before the request was sent"
+        case .closedUnanswered: "the upstream connection closed before answering"
         case .closed(let why): "the upstream connection closed before the answer was complete: \(why)"
         case .tooLarge(let limit): "the upstream answer is larger than \(limit) bytes"
         case .cancelled: "cancelled"
@@ -114,7 +117,7 @@ final class UpstreamConnectionHandler: ChannelDuplexHandler {
     /// Starts an exchange; `promise` gets the answer (the head and whole body, or the head and the stream).
     func start(_ request: UpstreamWireRequest, promise: EventLoopPromise<UpstreamAnswer>) {
         guard case .idle = state, let context, context.channel.isActive else {
-            promise.fail(UpstreamConnectionFailure.closedBeforeSent)
+            promise.fail(UpstreamConnectionFailure.closedUnanswered)
             return
         }
         exchanges += 1
@@ -133,7 +136,7 @@ final class UpstreamConnectionHandler: ChannelDuplexHandler {
         let isolated = written.futureResult.assumeIsolated()
         isolated.whenComplete { [self] _ in writePending = false }
         isolated.whenSuccess { [self] in markWritten() }
-        isolated.whenFailure { [self] _ in fail(.closedBeforeSent, closing: true) }
+        isolated.whenFailure { [self] _ in fail(.closedUnanswered, closing: true) }
         // A small request is written by the flush itself; only one still pending gets a write timer.
         if writePending {
             let timer = context.eventLoop.assumeIsolated().scheduleTask(in: writeTimeout) { [self] in
@@ -290,8 +293,8 @@ final class UpstreamConnectionHandler: ChannelDuplexHandler {
             onIdle?(self, false)
         case .awaitingHead(let exchange):
             exchange.deadline?.cancel()
-            if case .closed = failure, !exchange.written {
-                exchange.promise.fail(UpstreamConnectionFailure.closedBeforeSent)
+            if case .closed = failure, !exchange.written || exchanges > 1 {
+                exchange.promise.fail(UpstreamConnectionFailure.closedUnanswered)
             } else {
                 exchange.promise.fail(failure)
             }

@@ -53,7 +53,7 @@ final class UpstreamConnectionPool: Sendable {
     }
 
     /// Sends `request` on an idle connection of `loop`'s, or a new one; once more on a new
-    /// connection when a reused one turns out closed before the request went out. On `loop`.
+    /// connection when a reused one closes without answering (``UpstreamConnectionFailure/closedUnanswered``). On `loop`.
     func execute(_ request: UpstreamWireRequest, on loop: Loop, ticket: UpstreamExchangeTicket) -> EventLoopFuture<UpstreamAnswer> {
         let pool = loop.pool.value
         while let (handler, since) = pool.idle.popLast() {
@@ -62,7 +62,7 @@ final class UpstreamConnectionPool: Sendable {
                 continue
             }
             return start(request, on: handler, loop: loop, ticket: ticket).assumeIsolated().flatMapError { error in
-                guard case UpstreamConnectionFailure.closedBeforeSent = error else {
+                guard case UpstreamConnectionFailure.closedUnanswered = error else {
                     return loop.eventLoop.makeFailedFuture(error)
                 }
                 return self.connectAndStart(request, loop: loop, ticket: ticket)
