@@ -121,9 +121,11 @@ final class TestStack: Sendable {
 
     func mockUpstream(
         _ name: String = "mock-upstream", models: [String] = ["mock-echo"], chunkDelay: String? = nil, delay: String? = nil,
-        failStatus: Int? = nil, failHeaders: [String] = [], streamCutAfter: Int? = nil, anthropic: Bool = false
+        failStatus: Int? = nil, failHeaders: [String] = [], streamCutAfter: Int? = nil, anthropic: Bool = false,
+        tls: TestCertificates? = nil, leaf: TestCertificates.Leaf = .server
     ) async throws -> MockUpstream {
         var options = ["--models", models.joined(separator: ",")]
+        if let tls { options += ["--tls-cert-file", tls.certificate(leaf).path, "--tls-key-file", tls.key(leaf).path] }
         if anthropic { options.append("--anthropic") }
         if let chunkDelay { options += ["--chunk-delay", chunkDelay] }
         if let delay { options += ["--delay", delay] }
@@ -133,7 +135,7 @@ final class TestStack: Sendable {
         let (process, port) = try await startServer(
             name, executable: Executables.gateway, readyPath: "/healthz",
             arguments: { ["mock-upstream", "--host", "127.0.0.1", "--port", String($0)] + options },
-            stopGrace: .seconds(1))  // its graceful shutdown would wait out a --delay; nothing to check there
+            stopGrace: .seconds(1), https: tls.map { _ in TestCertificates.unverifiedClient })  // its graceful shutdown would wait out a --delay; nothing to check there
         return MockUpstream(name: name, port: port, process: process)
     }
 
@@ -232,11 +234,13 @@ struct ProviderEntry: Sendable {
     /// This provider's prices by model (`input_per_mtok`, ...), as the providers file takes them.
     var prices: [String: [String: String]]? = nil
     var type = "openai"
+    /// `https` for a mock serving TLS.
+    var scheme = "http"
 
     static func file(_ entries: [ProviderEntry]) throws -> Data {
         let providers = entries.map { entry -> [String: Any] in
             var provider: [String: Any] = [
-                "name": entry.name, "type": entry.type, "base_url": "http://127.0.0.1:\(entry.port)", "api_key": "sk-integration-test",
+                "name": entry.name, "type": entry.type, "base_url": "\(entry.scheme)://127.0.0.1:\(entry.port)", "api_key": "sk-integration-test",
                 "models": entry.models, "timeout": entry.timeout,
             ]
             if let prices = entry.prices { provider["prices"] = prices }
