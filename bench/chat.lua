@@ -1,10 +1,11 @@
--- wrk script: POST a small chat completion. BENCH_TOKEN (bearer) and BENCH_STREAM ("true"/"false").
+-- wrk script: POST a small chat completion. BENCH_TOKEN (bearer), BENCH_STREAM ("true"/"false"), BENCH_MODEL (mock-echo).
 local token = os.getenv("BENCH_TOKEN") or "none"
 local stream = os.getenv("BENCH_STREAM") or "false"
+local model = os.getenv("BENCH_MODEL") or "mock-echo"
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
 wrk.headers["Authorization"] = "Bearer " .. token
-wrk.body = '{"model":"mock-echo","stream":' .. stream .. ',"messages":[{"role":"user","content":"hello from the benchmark"}]}'
+wrk.body = '{"model":"' .. model .. '","stream":' .. stream .. ',"messages":[{"role":"user","content":"hello from the benchmark"}]}'
 
 done = function(summary, latency, requests)
   io.write(string.format("RESULT requests=%d duration_us=%d errors=%d non2xx=%d p50_us=%d p90_us=%d p99_us=%d rps=%.1f\n",

@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 if ! command -v swift >/dev/null 2>&1 && [ -x /opt/swift/usr/bin/swift ]; then export PATH=/opt/swift/usr/bin:$PATH; fi
 export SCRATCH=${SCRATCH:-.build-release}
-ONLY=${ONLY:-introspect cache proxy revocation slow-clients budget anthropic tracing console}
+ONLY=${ONLY:-introspect cache proxy proxy-fast revocation slow-clients budget anthropic tracing console}
 
 echo "building release binaries (scratch $SCRATCH)..." >&2
 swift build -c release --scratch-path "$SCRATCH" >/dev/null
@@ -27,6 +27,7 @@ out=$(mktemp)
             introspect) [ -f bench/introspect.sh ] && bash bench/introspect.sh ;;
             cache) [ -f bench/cache.sh ] && bash bench/cache.sh ;;
             proxy) bash bench/proxy.sh ;;
+            proxy-fast) bash bench/proxy-fast.sh ;;
             revocation) bash bench/revocation.sh ;;
             budget) bash bench/budget.sh ;;
             slow-clients) bash bench/slow-clients.sh ;;

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Time to first byte of a streaming chat completion, over N sequential requests on one keep-alive
-connection. Prints JSON with p50/p99 in ms. Env: PORT, TOKEN, COUNT (default 500)."""
+connection. Prints JSON with p50/p99 in ms. Env: PORT, TOKEN, COUNT (default 500), MODEL (mock-echo)."""
 import http.client
 import json
 import os
@@ -9,7 +9,7 @@ import time
 port = int(os.environ["PORT"])
 token = os.environ.get("TOKEN", "none")
 count = int(os.environ.get("COUNT", "500"))
-body = json.dumps({"model": "mock-echo", "stream": True, "messages": [{"role": "user", "content": "hello from the benchmark"}]})
+body = json.dumps({"model": os.environ.get("MODEL", "mock-echo"), "stream": True, "messages": [{"role": "user", "content": "hello from the benchmark"}]})
 headers = {"Authorization": "Bearer " + token, "Content-Type": "application/json"}
 conn = http.client.HTTPConnection("127.0.0.1", port)
 samples = []
