@@ -109,6 +109,51 @@ struct TracingTests {
         }
     }
 
+    /// A buffered answer: the same tree as a stream's, and the server span (ended when the answer
+    /// is handed to the server, so that Hummingbird writes it in one go) still spans its children.
+    @Test func aBufferedChatIsTheSameTreeAndTheServerSpanCoversItsChildren() async throws {
+        try await TestStack.run { stack in
+            let receiver = try await OTLPReceiver.start(in: stack)
+            async let runtimeStart = stack.tokenRuntime()
+            async let upstreamStart = stack.mockUpstream()
+            let (runtime, upstream) = try await (runtimeStart, upstreamStart)
+            let gateway = try await stack.gateway(
+                runtime: runtime, providers: [ProviderEntry(name: "mock", port: upstream.port)],
+                environment: receiver.environment(tracing: "GATEWAY_TRACING"))
+            let issued = try await runtime.issue(subject: "traced")
+            let answer = try await HTTP.send(
+                .POST, gateway.baseURL + "/v1/chat/completions",
+                headers: GatewayProcess.auth(issued.token) + [("traceparent", "00-\(Self.traceID)-\(Self.clientSpanID)-01")],
+                body: Bodies.chat("one two three", stream: false))
+            #expect(answer.status == 200, stack.logs("\(answer)"))
+            #expect(answer.json["choices"] != nil, "\(answer)")
+
+            var spans: [ExportedSpan] = []
+            _ = try await poll(timeout: .seconds(20), every: .milliseconds(200)) {
+                spans = try await receiver.spans().filter { $0.traceID == Self.traceID }
+                return spans.contains { $0.name == "gateway.audit" } && spans.contains { $0.kind == "server" }
+            }
+            let names = spans.map(\.name)
+            let server = try #require(spans.first { $0.kind == "server" }, "\(names)")
+            #expect(server.name == "POST /v1/chat/completions")
+            #expect(server.parentSpanID == Self.clientSpanID)
+            #expect(server.attributes["http.response.status_code"] as? Int == 200)
+            #expect(server.attributes["http.route"] as? String == "/v1/chat/completions")
+            for name in ["gateway.authenticate", "gateway.limits", "gateway.route", "gateway.audit"] {
+                let child = try #require(spans.first { $0.name == name }, "no \(name) in \(names)")
+                #expect(child.parentSpanID == server.spanID, "\(name)")
+            }
+            let route = try #require(spans.first { $0.name == "gateway.route" }, "\(names)")
+            let call = try #require(spans.first { $0.name == "chat mock-echo" }, "\(names)")
+            #expect(call.parentSpanID == route.spanID)
+            #expect(call.attributes["gen_ai.response.finish_reasons"] as? [String] == ["stop"])
+            #expect(call.attributes["gen_ai.usage.input_tokens"] as? Int == 3, "the mock counts words")
+            for span in spans where span.spanID != server.spanID {
+                #expect(span.start >= server.start && span.end <= server.end, "\(span.name) outside the server span")
+            }
+        }
+    }
+
     @Test func aProviderFailingMidStreamIsAnErrorSpanAndItsLogLineCarriesTheTraceID() async throws {
         try await TestStack.run { stack in
             let receiver = try await OTLPReceiver.start(in: stack)
@@ -212,6 +257,9 @@ struct ExportedSpan {
     var events: [String]
     /// 0 unset, 1 OK, 2 ERROR.
     var statusCode: Int
+    /// Nanoseconds since the epoch.
+    var start: UInt64 = 0
+    var end: UInt64 = 0
 }
 
 /// Tests/tracing/otlp_receiver.py on a free port.
@@ -248,7 +296,8 @@ struct OTLPReceiver: Sendable {
                 kind: span["kind"] as? String ?? "", service: span["service"] as? String,
                 attributes: span["attributes"] as? [String: Any] ?? [:],
                 events: (span["events"] as? [[String: Any]] ?? []).compactMap { $0["name"] as? String },
-                statusCode: span["status_code"] as? Int ?? 0)
+                statusCode: span["status_code"] as? Int ?? 0, start: (span["start_ns"] as? NSNumber)?.uint64Value ?? 0,
+                end: (span["end_ns"] as? NSNumber)?.uint64Value ?? 0)
         }
     }
 

@@ -4,7 +4,8 @@ Listens on 127.0.0.1:<port> (argv[1]) and accepts `POST /v1/traces` (protobuf, o
 decoded with `opentelemetry-proto` (PyPI). Answers:
   GET /healthz  -> 200 "ok"
   GET /spans    -> {"exports": N, "spans": [{trace_id, span_id, parent_span_id, name, kind, service,
-                    attributes: {...}, events: [{name, attributes}], status_code, status_message}]}
+                    attributes: {...}, events: [{name, attributes}], status_code, status_message,
+                    start_ns, end_ns}]}
   GET /raw      -> every export's bytes (decompressed), concatenated, for "no secret anywhere" checks
 """
 import gzip
@@ -82,6 +83,8 @@ class Handler(BaseHTTPRequestHandler):
                         "events": [{"name": e.name, "attributes": attributes(e.attributes)} for e in span.events],
                         "status_code": span.status.code,
                         "status_message": span.status.message,
+                        "start_ns": span.start_time_unix_nano,
+                        "end_ns": span.end_time_unix_nano,
                     })
         with lock:
             exports += 1

@@ -133,8 +133,10 @@ struct ProxyHandler: Sendable {
         // The routing span: the providers tried in order, each call a child span of its own.
         let routing = startSpan("gateway.route")
         defer { routing.end() }
-        routing.attributes["ljq.route.candidates"] = candidates.count
-        routing.attributes["ljq.route.skipped"] = plan.skipped.count
+        routing.updateAttributes { attributes in
+            attributes["ljq.route.candidates"] = candidates.count
+            attributes["ljq.route.skipped"] = plan.skipped.count
+        }
         var refusals = ProviderRefusals()
         for skip in plan.skipped { skipped(skip, refusals: &refusals, exchange: exchange) }
         for provider in plan.attempts {

@@ -65,15 +65,7 @@ struct ProviderCallSpan: Sendable {
     func finished(usage: Usage?, bytes: [some Collection<UInt8>], status: Int? = nil) {
         defer { span.end() }
         guard span.isRecording else { return }
-        if let status, status >= 400 {
-            span.attributes["error.type"] = String(status)
-            span.setStatus(SpanStatus(code: .error, message: "the answer ended with \(status)"))
-        }
-        if let usage {
-            if let input = usage.promptTokens { span.attributes["gen_ai.usage.input_tokens"] = input }
-            if let output = usage.completionTokens { span.attributes["gen_ai.usage.output_tokens"] = output }
-            if usage.estimated { span.attributes["ljq.usage.estimated"] = true }
-        }
+        if let status, status >= 400 { span.setStatus(SpanStatus(code: .error, message: "the answer ended with \(status)")) }
         var model: String?
         var reasons: [String] = []
         for part in bytes {
@@ -84,8 +76,17 @@ struct ProviderCallSpan: Sendable {
                 reasons.append(reason)
             }
         }
-        if let model { span.attributes["gen_ai.response.model"] = model }
-        if !reasons.isEmpty { span.attributes["gen_ai.response.finish_reasons"] = reasons }
+        // One update: each `span.attributes[...] =` copies the span's attributes under its lock.
+        span.updateAttributes { attributes in
+            if let status, status >= 400 { attributes["error.type"] = String(status) }
+            if let usage {
+                if let input = usage.promptTokens { attributes["gen_ai.usage.input_tokens"] = input }
+                if let output = usage.completionTokens { attributes["gen_ai.usage.output_tokens"] = output }
+                if usage.estimated { attributes["ljq.usage.estimated"] = true }
+            }
+            if let model { attributes["gen_ai.response.model"] = model }
+            if !reasons.isEmpty { attributes["gen_ai.response.finish_reasons"] = reasons }
+        }
     }
 
     /// The call failed (no answer, or one the gateway falls back from): recorded with its reason.

@@ -5,9 +5,10 @@ import Tracing
 /// The server span of every request (OpenTelemetry's HTTP server conventions), first in the
 /// router's chain, added only with tracing on: the W3C `traceparent`/`tracestate` of the caller
 /// are honoured (the span joins the caller's trace), the span is the request's current context
-/// for every stage behind it, and it ends when the response's last byte was written (a stream's
-/// too). A 5xx answer marks it as an error. No header, query or body is recorded: a request's
-/// token or key never reaches a span.
+/// for every stage behind it. It ends when the response is handed to the server if its body has a
+/// known length (the bytes are in hand), or when a stream's last byte was written. A 5xx answer
+/// marks it as an error. No header, query or body is recorded: a request's token or key never
+/// reaches a span.
 public struct ServerSpanMiddleware<Context: RequestContext>: RouterMiddleware {
     public init() {}
 
@@ -30,14 +31,24 @@ public struct ServerSpanMiddleware<Context: RequestContext>: RouterMiddleware {
         do {
             var response = try await ServiceContext.$current.withValue(span.context) { try await next(request, context) }
             let status = Int(response.status.code)
-            if let route = context.endpointPath {
-                span.operationName = "\(request.method.rawValue) \(route)"
-                span.attributes["http.route"] = route
+            if let route = context.endpointPath { span.operationName = "\(request.method.rawValue) \(route)" }
+            // One copy of the span's attributes for both (each `span.attributes[...] =` copies them).
+            span.updateAttributes { attributes in
+                if let route = context.endpointPath { attributes["http.route"] = route }
+                attributes["http.response.status_code"] = status
             }
-            span.attributes["http.response.status_code"] = status
             if status >= 500 { span.setStatus(SpanStatus(code: .error)) }
             let body = response.body
-            response.body = ResponseBody(contentLength: body.contentLength) { writer in
+            // A body of known length is in hand (a buffered answer, an error; the services have no
+            // closure bodies of known length): the span ends here and the body stays as it is, so
+            // Hummingbird writes head, body and end in one write and one flush. Wrapping it in a
+            // closure to end the span after the write costs three writes and flushes (profiled: about
+            // 40 µs of gateway CPU per request at 100% sampling). A stream's span ends at its last byte.
+            guard body.contentLength == nil else {
+                span.end()
+                return response
+            }
+            response.body = ResponseBody { writer in
                 do {
                     try await body.write(writer)
                     span.end()
@@ -49,8 +60,10 @@ public struct ServerSpanMiddleware<Context: RequestContext>: RouterMiddleware {
             return response
         } catch {
             let status = Int((error as? any HTTPResponseError)?.status.code ?? 500)
-            if let route = context.endpointPath { span.attributes["http.route"] = route }
-            span.attributes["http.response.status_code"] = status
+            span.updateAttributes { attributes in
+                if let route = context.endpointPath { attributes["http.route"] = route }
+                attributes["http.response.status_code"] = status
+            }
             if status >= 500 { span.setStatus(SpanStatus(code: .error)) }
             span.recordError(error)
             span.end()
