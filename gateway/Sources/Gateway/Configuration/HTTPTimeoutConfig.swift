@@ -6,20 +6,23 @@ import TokenProtocol
 
 /// Outbound HTTP timeouts and pooling, read from `GATEWAY_HTTP_*` (the seed's HTTPTimeoutConfig).
 ///
-/// How each maps onto AsyncHTTPClient (see ``buildTimeoutClient(_:eventLoopGroup:)``):
-/// - `dial` -> `Configuration.timeout.connect` (TCP connect, and TLS handshake for https)
-/// - `read` -> `Configuration.timeout.read`: the longest silence between two reads of a response,
-///   not a whole-request limit; whole-request deadlines are set per call
-/// - `write` -> `Configuration.timeout.write`: the longest a request write may stall
-/// - `keepAlive` -> `Configuration.connectionPool.idleTimeout`: how long an idle pooled connection is kept
-/// - `maxIdleConnections`: connections kept idle for reuse per provider host; never a bound on
-///   concurrency (``LoopLocalHTTPClients`` implements it for provider traffic)
+/// Provider traffic runs on ``NIOUpstreamTransport`` (SwiftNIO channels, per-loop keep-alive pools):
+/// - `dial`: TCP connect plus, for https, the TLS handshake; past it the call fails as a timeout
+/// - `read`: the longest silence between two reads of a response (not a whole-request limit;
+///   whole-request deadlines are set per call); not counted while the client holds a stream back
+/// - `write`: the longest a request write may stall
+/// - `keepAlive`: how long an idle pooled connection is kept before it is closed
+/// - `maxIdleConnections`: connections kept idle for reuse per provider; never a bound on
+///   concurrency (each event loop keeps its share, rounded up)
 /// - `maxConnectionsPerHost` and `poolWait`: the explicit cap on open connections per provider
-///   host and how long a request may wait for one (``LoopLocalHTTPClients``, ``ConnectionSlots``)
+///   and how long a request may wait for one (``ConnectionSlots``)
 ///
-/// AsyncHTTPClient's own per-host limit (`concurrentHTTP1ConnectionsPerHostSoftLimit`) is set
-/// out of reach here: a request queued there fails with a connect timeout once `dial` has passed,
-/// which is neither true nor what the operator asked for.
+/// Behind an egress proxy (``EgressProxy``) provider traffic goes through AsyncHTTPClient
+/// (``ProxiedUpstreamTransport``), where the same values map onto `timeout.connect/read/write` and
+/// `connectionPool.idleTimeout`; AsyncHTTPClient's own per-host limit
+/// (`concurrentHTTP1ConnectionsPerHostSoftLimit`) is set out of reach there: a request queued in it
+/// fails with a connect timeout once `dial` has passed, which is neither true nor what the operator
+/// asked for. The introspection client, the revocation stream and webhooks use AsyncHTTPClient too.
 public struct HTTPTimeoutConfig: Sendable, Equatable {
     public var dial: Duration
     public var keepAlive: Duration
