@@ -20,7 +20,9 @@ struct HealthRoutes: Sendable {
     var providers: ProviderRegistry? = nil
 
     func register(on router: Router<GatewayRequestContext>) {
-        router.get("/healthz") { _, _ in Self.json(.ok, #"{"status":"ok"}"#) }
+        // Built once: the answer never changes (a response's body can be written any number of times).
+        let healthy = Self.json(.ok, #"{"status":"ok"}"#)
+        router.get("/healthz") { _, _ in healthy }
         router.get("/readyz") { _, _ in
             let runtime = await runtimeProbe?() ?? true
             let auditUp = await audit.isHealthy()

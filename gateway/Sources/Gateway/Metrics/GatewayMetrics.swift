@@ -21,7 +21,12 @@ public final class GatewayMetrics: Sendable {
     let revocationConnected: CoreMetrics.Gauge
     /// From `revoked_at` at the runtime to the event applied here.
     let revocationDelay: CoreMetrics.Timer
-    private let requestHandles = Mutex<[String: (CoreMetrics.Counter, CoreMetrics.Timer)]>([:])
+    private let requestHandles = Mutex<[RequestKey: (CoreMetrics.Counter, CoreMetrics.Timer)]>([:])
+    /// A request's series: a struct key, so a recorded request builds no string.
+    private struct RequestKey: Hashable {
+        let route: String
+        let status: Int
+    }
     private let upstreamTimers = Mutex<[String: CoreMetrics.Timer]>([:])
     private let poolWaitTimers = Mutex<[String: CoreMetrics.Timer]>([:])
     private let busyCounters = Mutex<[String: CoreMetrics.Counter]>([:])
@@ -68,7 +73,7 @@ public final class GatewayMetrics: Sendable {
 
     /// One answered request: `gateway_requests_total` and `gateway_request_duration_seconds`.
     func recordRequest(route: String, status: Int, nanoseconds: Int64) {
-        let key = route + " " + String(status)
+        let key = RequestKey(route: route, status: status)
         let (counter, timer) = requestHandles.withLock { handles in
             if let pair = handles[key] { return pair }
             let dimensions = [("route", route), ("status", String(status))]
