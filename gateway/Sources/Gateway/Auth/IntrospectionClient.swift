@@ -39,9 +39,9 @@ public struct HTTPIntrospectionClient: IntrospectionClient {
     /// the runtime's server span joins the trace below it.
     public func introspect(_ token: String) async throws -> IntrospectionResponse {
         try await withSpan("token_runtime.introspect", ofKind: .client) { span in
-            span.attributes["server.address"] = serverAddress
+            span.setAttributeIfRecording("server.address", serverAddress)
             let answer = try await call(token)
-            span.attributes["ljq.token.active"] = answer.active
+            span.setAttributeIfRecording("ljq.token.active", answer.active)
             return answer
         }
     }

@@ -52,10 +52,10 @@ struct RequestAuthenticator: Sendable {
         }
         let known = verifier.knownVerdict(token)
         if case .cached(.active(let claims)) = known {
-            span?.attributes["ljq.auth.cache"] = "hit"
+            span?.setAttributeIfRecording("ljq.auth.cache", "hit")
             return claims
         }
-        span?.attributes["ljq.auth.cache"] = known == .malformed ? "malformed" : known == .notKnown ? "miss" : "hit"
+        span?.setAttributeIfRecording("ljq.auth.cache", known == .malformed ? "malformed" : known == .notKnown ? "miss" : "hit")
 
         let budgetKey = clientAddress.map { TrustedProxies.normalizedAddress(Substring($0)) ?? $0 }
         var admission = AuthFailureBudget.Admission.unreserved
@@ -89,7 +89,7 @@ struct RequestAuthenticator: Sendable {
         case .inactive(let status):
             let reason = known == .malformed ? "malformed" : status == .expired ? "expired" : status == .revoked ? "revoked" : "unknown"
             metrics.failed(reason)
-            span?.attributes["ljq.auth.refused"] = reason
+            span?.setAttributeIfRecording("ljq.auth.refused", reason)
             settle(failed: true, reason: reason)
             switch status {
             case .expired: throw OpenAIError.invalidToken("The API key has expired.")

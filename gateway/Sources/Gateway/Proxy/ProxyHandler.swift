@@ -133,7 +133,7 @@ struct ProxyHandler: Sendable {
         // The routing span: the providers tried in order, each call a child span of its own.
         let routing = startSpan("gateway.route")
         defer { routing.end() }
-        routing.updateAttributes { attributes in
+        routing.updateAttributesIfRecording { attributes in
             attributes["ljq.route.candidates"] = candidates.count
             attributes["ljq.route.skipped"] = plan.skipped.count
         }
@@ -143,7 +143,7 @@ struct ProxyHandler: Sendable {
             if let previous = refusals.lastReason, exchange.attempts > 0 { metrics.fallbacks[previous]?.increment() }
             exchange.attempts += 1
             exchange.provider = provider.name
-            routing.updateAttributes { attributes in
+            routing.updateAttributesIfRecording { attributes in
                 attributes["ljq.route.provider"] = provider.name
                 attributes["ljq.route.attempts"] = exchange.attempts
                 attributes["ljq.route.fallback"] = exchange.attempts > 1

@@ -1,4 +1,5 @@
 import Synchronization
+import ServiceSupport
 import Tracing
 
 /// One request's audit record, filled in by the stages as they learn things (the caller, the
@@ -94,7 +95,7 @@ final class AuditTrail: Sendable {
         guard let (record, settlements) = finished else { return }
         guard let traceContext else { return hand(record, to: settlements) }
         withSpan("gateway.audit", context: traceContext) { span in
-            span.updateAttributes { attributes in
+            span.updateAttributesIfRecording { attributes in
                 attributes["http.response.status_code"] = record.status
                 if let prompt = record.promptTokens { attributes["gen_ai.usage.input_tokens"] = prompt }
                 if let completion = record.completionTokens { attributes["gen_ai.usage.output_tokens"] = completion }

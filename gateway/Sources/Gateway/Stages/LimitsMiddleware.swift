@@ -1,5 +1,6 @@
 import HTTPTypes
 import Hummingbird
+import ServiceSupport
 import Tracing
 
 /// The API stage after auth, on the routes that reach a provider: the token's requests-per-minute
@@ -35,7 +36,7 @@ struct LimitsMiddleware: RouterMiddleware {
             requestsPerMinute: claims.rateLimitRPM.flatMap { $0 > 0 ? $0 : nil } ?? defaults.requestsPerMinute,
             tokensPerMinute: claims.rateLimitTPM.flatMap { $0 > 0 ? $0 : nil } ?? defaults.tokensPerMinute)
         guard limits.requestsPerMinute > 0 || limits.tokensPerMinute > 0 else {
-            span.attributes["ljq.limits"] = "none"
+            span.setAttributeIfRecording("ljq.limits", "none")
             return nil
         }
 
@@ -44,7 +45,7 @@ struct LimitsMiddleware: RouterMiddleware {
         if let quota, let rpm = claims.rateLimitRPM, rpm > 0 {
             admission = try await Self.admit(quota, claims.jti, limit: rpm, metrics: metrics)
             if admission != nil { local.requestsPerMinute = 0 }
-            span.attributes["ljq.limits.shared_window"] = admission != nil
+            span.setAttributeIfRecording("ljq.limits.shared_window", admission != nil)
         }
         let decision = limiter.acquire(claims.jti, limits: local)
         var headers = HTTPFields()
@@ -54,7 +55,7 @@ struct LimitsMiddleware: RouterMiddleware {
             headers[.rateLimitRemainingRequests] = String(admission.remaining)
             headers[.rateLimitResetRequests] = RateLimiter.Decision.format(admission.resetSeconds)
         }
-        span.attributes["ljq.limits.allowed"] = decision.allowed
+        span.setAttributeIfRecording("ljq.limits.allowed", decision.allowed)
         guard decision.allowed else {
             metrics.rateLimited.increment()
             let retry = max(1, Int(decision.retryAfter.rounded(.up)))

@@ -50,7 +50,7 @@ struct ProviderCallSpan: Sendable {
 
     /// The provider's status line arrived.
     func answered(status: Int) {
-        span.attributes["http.response.status_code"] = status
+        span.setAttributeIfRecording("http.response.status_code", status)
     }
 
     /// The first byte of a stream reached the gateway (and goes to the client next).
