@@ -204,6 +204,17 @@ struct TracingTests {
                 let answer = try await gateway.post("/v1/chat/completions", token: issued.token, body: Bodies.chat("hi", stream: true))
                 #expect(answer.status == 200, stack.logs("\(answer)"))
             }
+            // Sampled out, the stages start no spans, but the trace still reaches the provider
+            // unsampled (flags 00) under the client's trace id, so the provider does not sample it either.
+            let traced = try await HTTP.send(
+                .POST, gateway.baseURL + "/v1/chat/completions",
+                headers: GatewayProcess.auth(issued.token) + [("traceparent", "00-\(Self.traceID)-\(Self.clientSpanID)-00")],
+                body: Bodies.chat("hi", stream: false))
+            #expect(traced.status == 200, stack.logs("\(traced)"))
+            let seen = try await HTTP.send(.GET, "http://127.0.0.1:\(upstream.port)/mock/last-headers")
+            let traceparent = try #require(seen.json["traceparent"] as? String, "\(seen)")
+            #expect(traceparent.hasPrefix("00-\(Self.traceID)-"), "\(traceparent)")
+            #expect(traceparent.hasSuffix("-00"), "\(traceparent)")
             try await Task.sleep(for: .seconds(1))  // 10 export intervals
             #expect(try await receiver.spans().isEmpty)
         }

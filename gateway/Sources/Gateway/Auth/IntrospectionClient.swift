@@ -38,7 +38,7 @@ public struct HTTPIntrospectionClient: IntrospectionClient {
     /// A client span (`token_runtime.introspect`) around the call, whose `traceparent` it sends:
     /// the runtime's server span joins the trace below it.
     public func introspect(_ token: String) async throws -> IntrospectionResponse {
-        try await withSpan("token_runtime.introspect", ofKind: .client) { span in
+        try await withStageSpan("token_runtime.introspect", ofKind: .client) { span in
             span.setAttributeIfRecording("server.address", serverAddress)
             let answer = try await call(token)
             span.setAttributeIfRecording("ljq.token.active", answer.active)

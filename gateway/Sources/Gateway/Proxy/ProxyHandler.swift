@@ -115,7 +115,7 @@ struct ProxyHandler: Sendable {
             // Fail closed: a gateway that cannot count spend (accounting off) serves no budgeted token.
             guard let budget else { throw OpenAIError.budgetUnavailable() }
             let trail = exchange.trail
-            upstreamBody = try await withSpan("gateway.budget.reserve") { _ in
+            upstreamBody = try await withStageSpan("gateway.budget.reserve") { _ in
                 try await budget.reserve(claims: claims, probe: probe, body: body, endpoint: endpoint, candidates: candidates, trail: trail)
             }
         }
@@ -131,7 +131,7 @@ struct ProxyHandler: Sendable {
             includeUsage: exchange.usageInjected || probe.includeUsage, now: now, logger: logger)
         let plan = fallback.plan(candidates, model: probe.model, now: now)
         // The routing span: the providers tried in order, each call a child span of its own.
-        let routing = startSpan("gateway.route")
+        let routing = startStageSpan("gateway.route")
         defer { routing.end() }
         routing.updateAttributesIfRecording { attributes in
             attributes["ljq.route.candidates"] = candidates.count

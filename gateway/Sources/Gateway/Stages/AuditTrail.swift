@@ -94,7 +94,7 @@ final class AuditTrail: Sendable {
         }
         guard let (record, settlements) = finished else { return }
         guard let traceContext else { return hand(record, to: settlements) }
-        withSpan("gateway.audit", context: traceContext) { span in
+        withStageSpan("gateway.audit", context: traceContext) { span in
             span.updateAttributesIfRecording { attributes in
                 attributes["http.response.status_code"] = record.status
                 if let prompt = record.promptTokens { attributes["gen_ai.usage.input_tokens"] = prompt }

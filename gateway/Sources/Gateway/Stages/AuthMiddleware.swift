@@ -1,4 +1,5 @@
 import Hummingbird
+import ServiceSupport
 import Tracing
 
 /// The API stage after audit: the bearer token becomes the request's claims (or the 401/429/503
@@ -11,7 +12,7 @@ struct AuthMiddleware: RouterMiddleware {
     var acceptsAPIKey = false
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        let claims = try await withSpan("gateway.authenticate") { span in
+        let claims = try await withStageSpan("gateway.authenticate") { span in
             try await authenticator.authenticate(request, clientAddress: context.clientAddress, acceptsAPIKey: acceptsAPIKey, span: span)
         }
         context.audit?.update { record in

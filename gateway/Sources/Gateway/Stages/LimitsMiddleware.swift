@@ -23,7 +23,7 @@ struct LimitsMiddleware: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         // The span covers the decision (and a lease from the runtime), not the request behind it.
-        let headers = try await withSpan("gateway.limits") { span in try await decide(context, span: span) }
+        let headers = try await withStageSpan("gateway.limits") { span in try await decide(context, span: span) }
         guard let headers else { return try await next(request, context) }
         return try await forward(request, context: context, headers: headers, next: next)
     }

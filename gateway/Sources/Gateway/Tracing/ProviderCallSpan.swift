@@ -16,7 +16,7 @@ struct ProviderCallSpan: Sendable {
     /// Starts the span below `parent` (the routing span).
     static func start(provider: Provider, endpoint: Endpoint, model: String, attempt: Int, parent: ServiceContext) -> ProviderCallSpan {
         let operation = operationName(endpoint)
-        let span = startSpan("\(operation) \(model)", context: parent, ofKind: .client)
+        let span = startStageSpan("\(operation) \(model)", context: parent, ofKind: .client)
         if span.isRecording {
             span.updateAttributes { attributes in
                 attributes["gen_ai.system"] = system(provider.config.kind)

@@ -19,7 +19,9 @@ public struct ServerSpanMiddleware<Context: RequestContext>: RouterMiddleware {
         // A sampled-out span records nothing: no attributes built, no body wrapped.
         guard span.isRecording else {
             defer { span.end() }
-            return try await ServiceContext.$current.withValue(span.context) { try await next(request, context) }
+            var sampledOut = span.context
+            sampledOut.traceSampledOut = true
+            return try await ServiceContext.$current.withValue(sampledOut) { try await next(request, context) }
         }
         span.updateAttributes { attributes in
             attributes["http.request.method"] = request.method.rawValue
