@@ -74,6 +74,11 @@ public struct HTTPTimeoutConfig: Sendable, Equatable {
         )
     }
 
+    /// Each event loop's share of `maxIdleConnections`, rounded up.
+    func idleConnectionsPerLoop(loops: Int) -> Int {
+        max(1, (maxIdleConnections + loops - 1) / loops)
+    }
+
     /// `GATEWAY_PROVIDER_CA_FILE`, checked to hold at least one PEM certificate.
     static func providerCAFile(from env: inout EnvironmentReader) -> String? {
         let variable = "GATEWAY_PROVIDER_CA_FILE"

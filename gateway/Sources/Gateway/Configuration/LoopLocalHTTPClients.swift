@@ -75,7 +75,7 @@ public final class LoopLocalHTTPClients: Sendable {
         eventLoopGroup: MultiThreadedEventLoopGroup = .singleton
     ) {
         let eventLoops = Array(eventLoopGroup.makeIterator())
-        let idle = max(1, (config.maxIdleConnections + eventLoops.count - 1) / eventLoops.count)
+        let idle = config.idleConnectionsPerLoop(loops: eventLoops.count)
         idlePerLoop = idle
         let base = base ?? config.clientConfiguration
         var pooledConfiguration = base
@@ -107,13 +107,9 @@ public final class LoopLocalHTTPClients: Sendable {
 
     /// ``lease()`` on a given loop (tests); nil: the loop the caller runs on after any wait.
     func lease(on fixedLoop: Loop?) async throws -> Lease {
-        var permit: ConnectionSlots.Permit?
-        var waited = Duration.zero
-        if let slots {
-            let start = ContinuousClock.now
-            permit = try await slots.acquire(timeout: poolWait)
-            waited = ContinuousClock.now - start
-        }
+        let slot = try await slots?.acquireTimed(timeout: poolWait)
+        let permit = slot?.permit
+        let waited = slot?.waited ?? .zero
         let loop = fixedLoop ?? currentLoop
         if loop.pooledInFlight.add(1, ordering: .relaxed).oldValue < idlePerLoop {
             return Lease(client: loop.pooled, waited: waited, pooledOn: loop, permit: permit)

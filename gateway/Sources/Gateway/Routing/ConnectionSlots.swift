@@ -73,6 +73,13 @@ public final class ConnectionSlots: Sendable {
         state.withLock { (limit - $0.available, $0.waiting) }
     }
 
+    /// ``acquire(timeout:)``, and how long getting the slot took (`gateway_upstream_pool_wait_seconds`).
+    func acquireTimed(timeout: Duration) async throws -> (permit: Permit, waited: Duration) {
+        let start = ContinuousClock.now
+        let permit = try await acquire(timeout: timeout)
+        return (permit, ContinuousClock.now - start)
+    }
+
     /// A slot, at once if one is free, else after waiting up to `timeout` in arrival order.
     /// Throws ``UpstreamError/busy`` when none frees up in time or the queue is full, and
     /// `CancellationError` when the waiting task is cancelled (its client left).

@@ -106,21 +106,7 @@ public enum UpstreamBody: Sendable {
         switch self {
         case .buffer(let buffer): return buffer
         case .http(let stream): return try await stream.collect(upTo: limit)
-        case .chunks(let stream):
-            var all = ByteBuffer()
-            for try await var chunk in stream {
-                guard all.readableBytes + chunk.readableBytes <= limit else { throw UpstreamError.invalidResponse }
-                all.writeBuffer(&chunk)
-            }
-            return all
-        case .stream(let stream):
-            var all = ByteBuffer()
-            for try await var chunk in stream {
-                guard all.readableBytes + chunk.readableBytes <= limit else { throw UpstreamError.invalidResponse }
-                all.writeBuffer(&chunk)
-            }
-            return all
-        case .translated:
+        case .chunks, .stream, .translated:
             var all = ByteBuffer()
             try await forEach { chunk in
                 var chunk = chunk

@@ -17,15 +17,13 @@ struct ProviderCallSpan: Sendable {
     static func start(provider: Provider, endpoint: Endpoint, model: String, attempt: Int, parent: ServiceContext) -> ProviderCallSpan {
         let operation = operationName(endpoint)
         let span = startStageSpan("\(operation) \(model)", context: parent, ofKind: .client)
-        if span.isRecording {
-            span.updateAttributes { attributes in
-                attributes["gen_ai.system"] = system(provider.config.kind)
-                attributes["gen_ai.operation.name"] = operation
-                attributes["gen_ai.request.model"] = model
-                attributes["server.address"] = URL(string: provider.config.baseURL)?.host ?? provider.config.baseURL
-                attributes["ljq.provider"] = provider.name
-                attributes["ljq.attempt"] = attempt
-            }
+        span.updateAttributesIfRecording { attributes in
+            attributes["gen_ai.system"] = system(provider.config.kind)
+            attributes["gen_ai.operation.name"] = operation
+            attributes["gen_ai.request.model"] = model
+            attributes["server.address"] = URL(string: provider.config.baseURL)?.host ?? provider.config.baseURL
+            attributes["ljq.provider"] = provider.name
+            attributes["ljq.attempt"] = attempt
         }
         return ProviderCallSpan(span: span)
     }

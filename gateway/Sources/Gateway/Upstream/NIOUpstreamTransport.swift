@@ -23,13 +23,7 @@ final class NIOUpstreamTransport: UpstreamTransport {
     }
 
     func execute(_ call: UpstreamCall, passing passed: [(String, HTTPField.Name)]) async throws -> UpstreamResponse {
-        var permit: ConnectionSlots.Permit?
-        var waited = Duration.zero
-        if let slots {
-            let start = ContinuousClock.now
-            permit = try await slots.acquire(timeout: poolWait)
-            waited = ContinuousClock.now - start
-        }
+        let slot = try await slots?.acquireTimed(timeout: poolWait)
         var head = HTTPRequestHead(version: .http1_1, method: .POST, uri: pool.origin.root + call.path, headers: call.headers)
         head.headers.add(name: "Host", value: pool.origin.hostHeader)
         head.headers.add(name: "Content-Length", value: String(call.body.readableBytes))
@@ -57,7 +51,7 @@ final class NIOUpstreamTransport: UpstreamTransport {
         for (name, field) in passed {
             if let value = answer.headers.first(name: name) { headers[field] = value }
         }
-        let lease = permit.map { SlotLease(permit: $0, waited: waited) }
+        let lease = slot.map { SlotLease(permit: $0.permit, waited: $0.waited) }
         return UpstreamResponse(status: answer.status, headers: headers, body: answer.body, lease: lease)
     }
 

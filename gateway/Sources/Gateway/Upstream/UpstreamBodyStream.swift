@@ -35,21 +35,17 @@ public struct UpstreamBodyStream: AsyncSequence, Sendable {
 struct UpstreamBodyDelegate: NIOAsyncSequenceProducerDelegate {
     let handler: NIOLoopBound<UpstreamConnectionHandler>
 
-    func produceMore() {
-        if handler.eventLoop.inEventLoop {
-            handler.value.readerWantsMore()
-        } else {
-            let handler = handler
-            handler.eventLoop.execute { handler.value.readerWantsMore() }
-        }
-    }
+    func produceMore() { onLoop { $0.readerWantsMore() } }
 
-    func didTerminate() {
+    func didTerminate() { onLoop { $0.readerLeft() } }
+
+    /// Runs `body` with the handler on its loop: at once when already there.
+    private func onLoop(_ body: @escaping @Sendable (UpstreamConnectionHandler) -> Void) {
+        let handler = handler
         if handler.eventLoop.inEventLoop {
-            handler.value.readerLeft()
+            body(handler.value)
         } else {
-            let handler = handler
-            handler.eventLoop.execute { handler.value.readerLeft() }
+            handler.eventLoop.execute { body(handler.value) }
         }
     }
 }

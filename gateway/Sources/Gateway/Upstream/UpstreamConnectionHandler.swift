@@ -71,6 +71,14 @@ final class UpstreamConnectionHandler: ChannelDuplexHandler {
         case collecting(Exchange, status: Int, headers: HTTPHeaders, keepAlive: Bool, body: ByteBuffer?)
         case streaming(Exchange, keepAlive: Bool, source: UpstreamBodyStream.Producer.Source)
         case closed
+
+        /// The exchange in flight, if any.
+        var exchange: Exchange? {
+            switch self {
+            case .awaitingHead(let exchange), .collecting(let exchange, _, _, _, _), .streaming(let exchange, _, _): exchange
+            case .idle, .closed: nil
+            }
+        }
     }
 
     private var state = State.idle
@@ -288,28 +296,20 @@ final class UpstreamConnectionHandler: ChannelDuplexHandler {
     private func fail(_ failure: UpstreamConnectionFailure, closing: Bool) {
         let previous = state
         state = .closed
+        defer { if closing { context?.close(promise: nil) } }
+        if case .closed = previous { return }
+        previous.exchange?.deadline?.cancel()
         switch previous {
-        case .idle:
-            onIdle?(self, false)
         case .awaitingHead(let exchange):
-            exchange.deadline?.cancel()
             if case .closed = failure, !exchange.written || exchanges > 1 {
                 exchange.promise.fail(UpstreamConnectionFailure.closedUnanswered)
             } else {
                 exchange.promise.fail(failure)
             }
-            onIdle?(self, false)
-        case .collecting(let exchange, _, _, _, _):
-            exchange.deadline?.cancel()
-            exchange.promise.fail(failure)
-            onIdle?(self, false)
-        case .streaming(let exchange, _, let source):
-            exchange.deadline?.cancel()
-            source.finish(failure)
-            onIdle?(self, false)
-        case .closed:
-            break
+        case .collecting(let exchange, _, _, _, _): exchange.promise.fail(failure)
+        case .streaming(_, _, let source): source.finish(failure)
+        case .idle, .closed: break
         }
-        if closing { context?.close(promise: nil) }
+        onIdle?(self, false)
     }
 }

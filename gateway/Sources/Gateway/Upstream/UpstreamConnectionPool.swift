@@ -37,7 +37,7 @@ final class UpstreamConnectionPool: Sendable {
     init(origin: UpstreamOrigin, http: HTTPTimeoutConfig, maxBody: Int, eventLoopGroup: MultiThreadedEventLoopGroup = .singleton) {
         self.origin = origin
         let eventLoops = Array(eventLoopGroup.makeIterator())
-        idlePerLoop = max(1, (http.maxIdleConnections + eventLoops.count - 1) / eventLoops.count)
+        idlePerLoop = http.idleConnectionsPerLoop(loops: eventLoops.count)
         loops = eventLoops.map { Loop(eventLoop: $0, pool: .makeBoxSendingValue(LoopPool(), eventLoop: $0)) }
         dial = TimeAmount(http.dial)
         read = TimeAmount(http.read)
