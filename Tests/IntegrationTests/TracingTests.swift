@@ -18,6 +18,23 @@ struct TracingTests {
     /// A prompt word that must never reach an exported span (the mock echoes it in the completion too).
     static let secretWord = "zebraquokkamarker"
 
+    /// A chat through `gateway` whose client sends a `traceparent` (flags `01` sampled, `00` not).
+    static func tracedChat(
+        _ gateway: GatewayProcess, token: String, _ prompt: String, stream: Bool, traceID: String = traceID,
+        parent: String = clientSpanID, flags: String = "01"
+    ) async throws -> HTTPResult {
+        try await HTTP.send(
+            .POST, gateway.baseURL + "/v1/chat/completions",
+            headers: GatewayProcess.auth(token) + [("traceparent", "00-\(traceID)-\(parent)-\(flags)")],
+            body: Bodies.chat(prompt, stream: stream))
+    }
+
+    /// The `traceparent` the mock provider last received.
+    static func traceparentSeen(by upstream: MockUpstream) async throws -> String {
+        let seen = try await HTTP.send(.GET, "http://127.0.0.1:\(upstream.port)/mock/last-headers")
+        return try #require(seen.json["traceparent"] as? String, "\(seen)")
+    }
+
     @Test func aStreamedChatWithACacheMissIsOneTraceAcrossGatewayRuntimeAndProvider() async throws {
         try await TestStack.run { stack in
             let receiver = try await OTLPReceiver.start(in: stack)
@@ -29,16 +46,12 @@ struct TracingTests {
                 environment: receiver.environment(tracing: "GATEWAY_TRACING"))
             let issued = try await runtime.issue(subject: "traced")
 
-            let stream = try await HTTP.send(
-                .POST, gateway.baseURL + "/v1/chat/completions",
-                headers: GatewayProcess.auth(issued.token) + [("traceparent", "00-\(Self.traceID)-\(Self.clientSpanID)-01")],
-                body: Bodies.chat("one two three four \(Self.secretWord)", stream: true))
+            let stream = try await Self.tracedChat(gateway, token: issued.token, "one two three four \(Self.secretWord)", stream: true)
             #expect(stream.status == 200, stack.logs("\(stream)"))
             let usage = try #require(SSE.dataEvents(stream.body).compactMap { $0["usage"] as? [String: Any] }.last, "\(stream)")
 
             // The provider received the trace's context.
-            let seen = try await HTTP.send(.GET, "http://127.0.0.1:\(upstream.port)/mock/last-headers")
-            let traceparent = try #require(seen.json["traceparent"] as? String, "\(seen)")
+            let traceparent = try await Self.traceparentSeen(by: upstream)
             #expect(traceparent.hasPrefix("00-\(Self.traceID)-"), "\(traceparent)")
 
             // Wait for every part: the gateway's server span ends after the stream's last byte.
@@ -121,10 +134,7 @@ struct TracingTests {
                 runtime: runtime, providers: [ProviderEntry(name: "mock", port: upstream.port)],
                 environment: receiver.environment(tracing: "GATEWAY_TRACING"))
             let issued = try await runtime.issue(subject: "traced")
-            let answer = try await HTTP.send(
-                .POST, gateway.baseURL + "/v1/chat/completions",
-                headers: GatewayProcess.auth(issued.token) + [("traceparent", "00-\(Self.traceID)-\(Self.clientSpanID)-01")],
-                body: Bodies.chat("one two three", stream: false))
+            let answer = try await Self.tracedChat(gateway, token: issued.token, "one two three", stream: false)
             #expect(answer.status == 200, stack.logs("\(answer)"))
             #expect(answer.json["choices"] != nil, "\(answer)")
 
@@ -166,10 +176,8 @@ struct TracingTests {
                 runtime: runtime, providers: [ProviderEntry(name: "mock", port: upstream.port)], environment: environment)
             let issued = try await runtime.issue()
             let traceID = "0af7651916cd43dd8448eb211c80319c"
-            let answer = try await HTTP.send(
-                .POST, gateway.baseURL + "/v1/chat/completions",
-                headers: GatewayProcess.auth(issued.token) + [("traceparent", "00-\(traceID)-b7ad6b7169203331-01")],
-                body: Bodies.chat("one two three four five six", stream: true))
+            let answer = try await Self.tracedChat(
+                gateway, token: issued.token, "one two three four five six", stream: true, traceID: traceID, parent: "b7ad6b7169203331")
             #expect(answer.status == 200, stack.logs("\(answer)"))
 
             var call: ExportedSpan?
@@ -206,13 +214,9 @@ struct TracingTests {
             }
             // Sampled out, the stages start no spans, but the trace still reaches the provider
             // unsampled (flags 00) under the client's trace id, so the provider does not sample it either.
-            let traced = try await HTTP.send(
-                .POST, gateway.baseURL + "/v1/chat/completions",
-                headers: GatewayProcess.auth(issued.token) + [("traceparent", "00-\(Self.traceID)-\(Self.clientSpanID)-00")],
-                body: Bodies.chat("hi", stream: false))
+            let traced = try await Self.tracedChat(gateway, token: issued.token, "hi", stream: false, flags: "00")
             #expect(traced.status == 200, stack.logs("\(traced)"))
-            let seen = try await HTTP.send(.GET, "http://127.0.0.1:\(upstream.port)/mock/last-headers")
-            let traceparent = try #require(seen.json["traceparent"] as? String, "\(seen)")
+            let traceparent = try await Self.traceparentSeen(by: upstream)
             #expect(traceparent.hasPrefix("00-\(Self.traceID)-"), "\(traceparent)")
             #expect(traceparent.hasSuffix("-00"), "\(traceparent)")
             try await Task.sleep(for: .seconds(1))  // 10 export intervals
