@@ -23,7 +23,6 @@ REPEAT=${REPEAT:-3}
 log() { echo "ab: $*" >&2; }
 BIN=$NEW_BIN
 source bench/lib.sh
-field() { echo "$1" | tr ' ' '\n' | grep "^$2=" | cut -d= -f2; }
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 TICK=$(getconf CLK_TCK)
 

@@ -41,7 +41,6 @@ issue_token
 
 hz=$(getconf CLK_TCK)
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$GATEWAY_PID/stat"; }
-field() { echo "$1" | tr ' ' '\n' | grep "^$2=" | cut -d= -f2; }
 run_wrk() {  # api model connections duration -> RESULT line
     BENCH_TOKEN=$TOKEN BENCH_API=$1 BENCH_MODEL=$2 BENCH_STREAM=$STREAM wrk -t1 -c"$3" -d"$4" -s bench/anthropic.lua \
         "http://127.0.0.1:$GW/v1/$([ "$1" = messages ] && echo messages || echo chat/completions)" | grep '^RESULT'

@@ -49,7 +49,6 @@ quota_calls() {
     done
     echo $total
 }
-field() { echo "$1" | tr ' ' '\n' | grep "^$2=" | cut -d= -f2; }
 drive() {  # token duration -> "requests non2xx rps" summed over the gateways' wrk runs
     local files=() wrks=() i=0 port w
     for port in "${gws[@]}"; do

@@ -33,7 +33,6 @@ issue_token
 export BENCH_TOKEN=$TOKEN BENCH_STREAM=false FLOOD_TOKENS="$work/forged.txt"
 
 introspections() { curl -fsS "http://127.0.0.1:$RT/metrics" | awk '/^token_runtime_introspections_total/ {s+=$2} END {print s+0}'; }
-field() { echo "$1" | tr ' ' '\n' | grep "^$2=" | cut -d= -f2; }
 
 start_defended_gateway() {  # extra VAR=value settings; the flood's X-Forwarded-For is honoured from 127.0.0.1
     start_gateway GATEWAY_TRUSTED_PROXIES=127.0.0.1 "$@"

@@ -1,7 +1,2 @@
--- wrk script: GET the path given on the command line; prints one RESULT line (as chat.lua does).
-done = function(summary, latency, requests)
-  io.write(string.format("RESULT requests=%d duration_us=%d errors=%d non2xx=%d p50_us=%d p90_us=%d p99_us=%d rps=%.1f\n",
-    summary.requests, summary.duration, summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout,
-    summary.errors.status, latency:percentile(50), latency:percentile(90), latency:percentile(99),
-    summary.requests / (summary.duration / 1e6)))
-end
+-- wrk script: GET the URL given on the command line; one RESULT line (bench/result.lua).
+dofile("bench/result.lua")

@@ -15,16 +15,13 @@ CONNS=${CONNS:-32}
 ROUNDS=${ROUNDS:-3}
 BEFORE=${BEFORE:-}
 log() { echo "inbound.sh: $*" >&2; }
-if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && ! command -v wrk >/dev/null 2>&1; then
-    apt-get update -qq && apt-get install -y -qq wrk >/dev/null
-fi
 source bench/lib.sh
+need wrk:wrk
 
 # Pinning as a command prefix (not a function, so that $! is the server's pid).
 server_cpu=() client_cpu=()
 if [ "$(nproc)" -ge 2 ] && command -v taskset >/dev/null 2>&1; then server_cpu=(taskset -c 0) client_cpu=(taskset -c 1); fi
 hz=$(getconf CLK_TCK)
-field() { echo "$1" | tr ' ' '\n' | grep "^$2=" | cut -d= -f2; }
 # server (gateway|before|runtime) -> "cpu_us_per_request requests rps p50_us p99_us"
 measure() {
     local port pid
@@ -46,9 +43,9 @@ measure() {
     wait_ready "http://127.0.0.1:$port/healthz"
     "${client_cpu[@]}" wrk -t1 -c"$CONNS" -d2s -s bench/healthz.lua "http://127.0.0.1:$port/healthz" >/dev/null 2>&1
     local c0 c1 out
-    c0=$(awk '{print $14 + $15}' "/proc/$pid/stat")
+    c0=$(cpu_ticks "$pid")
     out=$("${client_cpu[@]}" wrk -t1 -c"$CONNS" -d"$DURATION" -s bench/healthz.lua "http://127.0.0.1:$port/healthz" 2>&1 | grep '^RESULT')
-    c1=$(awk '{print $14 + $15}' "/proc/$pid/stat")
+    c1=$(cpu_ticks "$pid")
     kill "$pid"
     wait "$pid" 2>/dev/null || true
     local requests non2xx

@@ -75,3 +75,53 @@ need() {
 
 # CPU time (user + system, in clock ticks) a process has used so far.
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+
+# One key's value from a RESULT line (bench/result.lua): field "$line" rps.
+field() { echo "$1" | tr ' ' '\n' | grep "^$2=" | cut -d= -f2; }
+
+# nginx (1 worker, in the foreground, stopped on exit) with the given http-level blocks: $1 a name
+# for its folder under $work, $2 the blocks. Needs `need nginx:nginx-light` first.
+start_nginx() {
+    local nginx
+    nginx=$(command -v nginx || echo /usr/sbin/nginx)
+    mkdir -p "$work/$1/logs"
+    cat > "$work/$1/nginx.conf" <<NGX
+worker_processes 1;
+pid $work/$1/nginx.pid;
+error_log $work/$1/logs/error.log error;
+events { worker_connections 4096; }
+http {
+    access_log off;
+    keepalive_requests 1000000;
+    $2
+}
+NGX
+    "$nginx" -p "$work/$1" -c "$work/$1/nginx.conf" -g 'daemon off;' &
+    pids+=($!)
+}
+
+# A fast upstream: nginx answering the Swift mock's canned chat answer on $UPP and its canned event
+# stream on $UPS from `return` directives, so that what a proxy in front of it costs shows.
+start_fast_upstream() {
+    local mock mock_pid answer stream
+    mock=$(free_port)
+    "$bin/gateway" mock-upstream --port "$mock" --models mock-echo --canned >/dev/null 2>&1 &
+    mock_pid=$!
+    pids+=($mock_pid)
+    wait_ready "http://127.0.0.1:$mock/healthz"
+    canned() {
+        curl -fsS "http://127.0.0.1:$mock/v1/chat/completions" -H 'Content-Type: application/json' \
+            -d "{\"model\":\"mock-echo\",\"stream\":$1,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}"
+    }
+    answer=$(canned false)
+    # `$(...)` drops the stream's closing blank line; an SSE stream ends with one.
+    stream="$(canned true)"$'\n\n'
+    kill "$mock_pid"
+    case "$answer$stream" in *"'"* | *'\'*) log "a canned body has a quote or backslash nginx would mangle"; exit 1 ;; esac
+    UPP=$(free_port)
+    UPS=$(free_port)
+    start_nginx upstream "
+    server { listen 127.0.0.1:$UPP; location / { default_type application/json; return 200 '$answer'; } }
+    server { listen 127.0.0.1:$UPS; location / { default_type text/event-stream; return 200 '$stream'; } }"
+    wait_ready "http://127.0.0.1:$UPP/"
+}

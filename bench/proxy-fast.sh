@@ -15,46 +15,13 @@ REPEAT=${REPEAT:-3}
 log() { echo "proxy-fast.sh: $*" >&2; }
 source bench/lib.sh
 need wrk:wrk nginx:nginx-light
-NGINX=$(command -v nginx || echo /usr/sbin/nginx)
-
-# The canned bodies, as the Swift mock answers them.
-MOCK=$(free_port)
-"$bin/gateway" mock-upstream --port "$MOCK" --models mock-echo --canned >/dev/null 2>&1 &
-mock_pid=$!
-pids+=($mock_pid)
-wait_ready "http://127.0.0.1:$MOCK/healthz"
-body() { curl -fsS "http://127.0.0.1:$MOCK/v1/chat/completions" -H 'Content-Type: application/json' -d "{\"model\":\"mock-echo\",\"stream\":$1,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}"; }
-ANSWER=$(body false)
-STREAM=$(body true)
-kill "$mock_pid"
-case "$ANSWER$STREAM" in *"'"*|*'\'*) log "a canned body has a quote or backslash nginx would mangle"; exit 1 ;; esac
-
-UPP=$(free_port); UPS=$(free_port); NGP=$(free_port); NGS=$(free_port)
-nginx_conf() {  # name, server blocks
-    mkdir -p "$work/$1/logs"
-    cat > "$work/$1/nginx.conf" <<NGX
-worker_processes 1;
-pid $work/$1/nginx.pid;
-error_log $work/$1/logs/error.log error;
-events { worker_connections 4096; }
-http {
-    access_log off;
-    keepalive_requests 1000000;
-    $2
-}
-NGX
-    "$NGINX" -p "$work/$1" -c "$work/$1/nginx.conf" -g 'daemon off;' &
-    pids+=($!)
-}
-nginx_conf upstream "
-    server { listen 127.0.0.1:$UPP; location / { default_type application/json; return 200 '$ANSWER'; } }
-    server { listen 127.0.0.1:$UPS; location / { default_type text/event-stream; return 200 '$STREAM'; } }"
-nginx_conf proxy "
+start_fast_upstream
+NGP=$(free_port); NGS=$(free_port)
+start_nginx proxy "
     upstream plain { server 127.0.0.1:$UPP; keepalive 64; }
     upstream stream { server 127.0.0.1:$UPS; keepalive 64; }
     server { listen 127.0.0.1:$NGP; location / { proxy_pass http://plain; proxy_http_version 1.1; proxy_set_header Connection \"\"; proxy_buffering off; } }
     server { listen 127.0.0.1:$NGS; location / { proxy_pass http://stream; proxy_http_version 1.1; proxy_set_header Connection \"\"; proxy_buffering off; } }"
-wait_ready "http://127.0.0.1:$UPP/"
 wait_ready "http://127.0.0.1:$NGP/"
 
 start_runtime
@@ -67,7 +34,6 @@ start_gateway
 issue_token
 export BENCH_TOKEN=$TOKEN
 
-field() { echo "$1" | tr ' ' '\n' | grep "^$2=" | cut -d= -f2; }
 declare -A R CPU
 run() {  # key port connections stream model -> R[key]: the median run by req/s; CPU[key]: gateway µs/request over all runs
     local threads=$(( $3 < 2 ? 1 : 2 )) lines=() line i before after requests=0
@@ -124,7 +90,7 @@ tadd() { python3 -c "print('%.3f' % ($(jget "$1" p50_ms)-$(jget "$ttfb_direct" p
 cat <<MD
 ### Proxy overhead with a fast upstream ($(date -u +%Y-%m-%d), commit $(git rev-parse --short HEAD), release builds, $(nproc) cores, unpinned)
 
-The upstream is nginx $("$NGINX" -v 2>&1 | sed 's/.*nginx\///') (1 worker) answering the Swift mock's canned answer and 7-event stream from \`return\`
+The upstream is nginx $("$(command -v nginx || echo /usr/sbin/nginx)" -v 2>&1 | sed 's/.*nginx\///') (1 worker) answering the Swift mock's canned answer and 7-event stream from \`return\`
 directives; nginx \`proxy_pass\` (1 worker, keep-alive upstream pool) and the gateway (remote_introspection, token cached)
 in front of it. wrk, the median by req/s of $REPEAT runs of $DURATION per row after a 2 s warm-up; the gateway's CPU
 time (user + system) per request over its $REPEAT runs. All processes share the 2 cores.

@@ -60,7 +60,6 @@ start_gateway
 issue_token
 export BENCH_TOKEN=$TOKEN
 
-field() { echo "$1" | tr ' ' '\n' | grep "^$2=" | cut -d= -f2; }
 run() {  # name port connections stream -> the median "RESULT ..." line (by req/s) of REPEAT runs
     local threads=$(( $3 < 2 ? 1 : 2 )) lines=() line i
     BENCH_STREAM=$4 wrk -t"$threads" -c"$3" -d2s -s bench/chat.lua "http://127.0.0.1:$2/v1/chat/completions" >/dev/null 2>&1 || true

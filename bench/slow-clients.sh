@@ -23,7 +23,6 @@ if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && ! command -v wrk 
     apt-get update -qq && apt-get install -y -qq wrk >/dev/null
 fi
 source bench/lib.sh
-field() { echo "$1" | tr ' ' '\n' | grep "^$2=" | cut -d= -f2; }
 us2ms() { python3 -c "print('%.2f' % ($1/1000))"; }
 errors_of() {  # RESULT line -> every kind of error wrk counted (both Lua scripts' field names)
     local total=0 f v

@@ -51,7 +51,6 @@ pids+=($!)
 wait_ready "http://127.0.0.1:$OT/"
 
 hz=$(getconf CLK_TCK)
-field() { echo "$1" | tr ' ' '\n' | grep "^$2=" | cut -d= -f2; }
 # mode (off|1|100) -> "cpu_us_per_request requests rps p50_us p99_us dropped"
 measure() {
     local settings=()
