@@ -20,15 +20,19 @@ enum AnthropicUsageExtractor {
         var cacheCreation: Int?
     }
 
-    /// The figures of the last `usage` object in `bytes`.
-    static func figures(_ bytes: [UInt8], first: Bool = false) -> Figures? {
-        let start = first ? UsageExtractor.firstIndex(of: UsageExtractor.usageKey, in: bytes) : UsageExtractor.lastIndex(of: UsageExtractor.usageKey, in: bytes)
-        guard let start else { return nil }
-        let window = Array(bytes[start..<min(bytes.count, start + 512)])
-        return Figures(
-            input: UsageExtractor.number(after: inputKey, in: window), output: UsageExtractor.number(after: outputKey, in: window),
-            cacheRead: UsageExtractor.number(after: cacheReadKey, in: window),
-            cacheCreation: UsageExtractor.number(after: cacheCreationKey, in: window))
+    /// The figures of the last (`first`: the first) `usage` object in `bytes`.
+    static func figures(_ bytes: some Collection<UInt8>, first: Bool = false) -> Figures? {
+        UsageExtractor.withBytes(bytes) { bytes in
+            let start =
+                first
+                ? UsageExtractor.firstIndex(of: UsageExtractor.usageKey, in: bytes) : UsageExtractor.lastIndex(of: UsageExtractor.usageKey, in: bytes)
+            guard let start else { return nil }
+            let window = bytes.window(from: start)
+            return Figures(
+                input: UsageExtractor.number(after: inputKey, in: window), output: UsageExtractor.number(after: outputKey, in: window),
+                cacheRead: UsageExtractor.number(after: cacheReadKey, in: window),
+                cacheCreation: UsageExtractor.number(after: cacheCreationKey, in: window))
+        }
     }
 
     static func usage(input: Figures, output: Int?) -> Usage? {
@@ -40,7 +44,7 @@ enum AnthropicUsageExtractor {
 
     /// A whole Messages answer's usage.
     static func extract(_ bytes: some RandomAccessCollection<UInt8>) -> Usage? {
-        guard let figures = figures(Array(bytes)) else { return nil }
+        guard let figures = figures(bytes) else { return nil }
         return usage(input: figures, output: figures.output)
     }
 
