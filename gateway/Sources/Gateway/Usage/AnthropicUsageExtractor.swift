@@ -25,7 +25,7 @@ enum AnthropicUsageExtractor {
         UsageExtractor.withBytes(bytes) { bytes in
             let start =
                 first
-                ? UsageExtractor.firstIndex(of: UsageExtractor.usageKey, in: bytes) : UsageExtractor.lastIndex(of: UsageExtractor.usageKey, in: bytes)
+                ? ByteSearch.firstIndex(of: UsageExtractor.usageKey, in: bytes) : ByteSearch.lastIndex(of: UsageExtractor.usageKey, in: bytes)
             guard let start else { return nil }
             let window = bytes.window(from: start)
             return Figures(

@@ -48,6 +48,8 @@ struct StreamUsageFilter {
     static let nullUsage = Array(#","usage":null"#.utf8)
     static let emptyChoices = Array(#""choices":[]"#.utf8)
     static let usageObject = Array(#""usage":{"#.utf8)
+    /// The blank line that ends an event.
+    static let eventEnd: [UInt8] = [0x0A, 0x0A]
     /// An event longer than this without its end is passed on rather than held.
     static let maxPending = 1 << 20
 
@@ -61,16 +63,9 @@ struct StreamUsageFilter {
         var output = ByteBuffer()
         output.reserveCapacity(pending.count)
         var start = 0
-        var index = 0
-        let count = pending.count
-        while index + 1 < count {
-            if pending[index] == 0x0A, pending[index + 1] == 0x0A {
-                emit(pending[start..<(index + 2)], into: &output)
-                index += 2
-                start = index
-            } else {
-                index += 1
-            }
+        while let end = ByteSearch.firstIndex(of: Self.eventEnd, in: pending[start...]) {
+            emit(pending[start..<(end + 2)], into: &output)
+            start = end + 2
         }
         if start > 0 { pending.removeFirst(start) }
         if pending.count > Self.maxPending {
@@ -88,26 +83,15 @@ struct StreamUsageFilter {
     }
 
     private mutating func emit(_ event: ArraySlice<UInt8>, into output: inout ByteBuffer) {
-        if Self.find(Self.emptyChoices, in: event) != nil, Self.find(Self.usageObject, in: event) != nil {
+        if ByteSearch.firstIndex(of: Self.emptyChoices, in: event) != nil, ByteSearch.firstIndex(of: Self.usageObject, in: event) != nil {
             usageEvent = Array(event)
             return
         }
         var rest = event
-        while let at = Self.find(Self.nullUsage, in: rest) {
+        while let at = ByteSearch.firstIndex(of: Self.nullUsage, in: rest) {
             output.writeBytes(rest[rest.startIndex..<at])
             rest = rest[(at + Self.nullUsage.count)...]
         }
         output.writeBytes(rest)
-    }
-
-    static func find(_ needle: [UInt8], in haystack: ArraySlice<UInt8>) -> Int? {
-        guard haystack.count >= needle.count, let first = needle.first else { return nil }
-        var index = haystack.startIndex
-        let last = haystack.endIndex - needle.count
-        while index <= last {
-            if haystack[index] == first, haystack[index..<(index + needle.count)].elementsEqual(needle) { return index }
-            index += 1
-        }
-        return nil
     }
 }

@@ -26,7 +26,7 @@ enum UsageExtractor {
 
     static func extract(_ bytes: some Collection<UInt8>) -> Usage? {
         withBytes(bytes) { data in
-            guard let start = lastIndex(of: usageKey, in: data) else { return nil }
+            guard let start = ByteSearch.lastIndex(of: usageKey, in: data) else { return nil }
             let window = data.window(from: start)
             let usage = Usage(
                 promptTokens: number(after: promptKey, in: window), completionTokens: number(after: completionKey, in: window),
@@ -41,18 +41,8 @@ enum UsageExtractor {
         return Array(bytes).withUnsafeBufferPointer(body)
     }
 
-    static func lastIndex(of needle: [UInt8], in haystack: UnsafeBufferPointer<UInt8>) -> Int? {
-        guard haystack.count >= needle.count else { return nil }
-        return (0...(haystack.count - needle.count)).reversed().first { haystack.matches(needle, at: $0) }
-    }
-
-    static func firstIndex(of needle: [UInt8], in haystack: UnsafeBufferPointer<UInt8>) -> Int? {
-        guard haystack.count >= needle.count else { return nil }
-        return (0...(haystack.count - needle.count)).first { haystack.matches(needle, at: $0) }
-    }
-
     static func number(after key: [UInt8], in window: UnsafeBufferPointer<UInt8>) -> Int? {
-        guard let at = firstIndex(of: key, in: window) else { return nil }
+        guard let at = ByteSearch.firstIndex(of: key, in: window) else { return nil }
         var index = at + key.count
         while index < window.count, window[index] == UInt8(ascii: " ") || window[index] == UInt8(ascii: ":") { index += 1 }
         var value = 0
@@ -67,12 +57,6 @@ enum UsageExtractor {
 }
 
 extension UnsafeBufferPointer<UInt8> {
-    /// `needle` starts at `index` (which leaves room for it).
-    @inline(__always)
-    fileprivate func matches(_ needle: [UInt8], at index: Int) -> Bool {
-        self[index] == needle[0] && UnsafeBufferPointer(rebasing: self[index..<(index + needle.count)]).elementsEqual(needle)
-    }
-
     /// The bytes a usage object's figures are looked for in: up to ``UsageExtractor/window`` from `start`.
     func window(from start: Int) -> UnsafeBufferPointer<UInt8> {
         UnsafeBufferPointer(rebasing: self[start..<Swift.min(count, start + UsageExtractor.window)])
