@@ -26,6 +26,11 @@ import Testing
         #expect(Self.last(needle, haystack) == nil)
     }
 
+    @Test(arguments: [("aa", "aaaa", 2), ("aa", "aaa", 1), ("ab", "abxabxab", 3), ("ab", "ba", 0), ("ab", "", 0)] as [(String, String, Int)])
+    func countsOccurrencesThatDoNotOverlap(_ needle: String, _ haystack: String, _ count: Int) {
+        #expect(Array(haystack.utf8).withUnsafeBufferPointer { ByteSearch.occurrences(of: Array(needle.utf8), in: $0) } == count)
+    }
+
     @Test func aSliceAnswersInItsOwnIndices() {
         let bytes = Array("xxabxxab".utf8)
         #expect(ByteSearch.firstIndex(of: Array("ab".utf8), in: bytes[3...]) == 6)

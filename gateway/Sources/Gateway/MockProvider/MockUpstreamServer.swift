@@ -71,7 +71,7 @@ public struct MockUpstreamServer: Sendable {
                         body: .init(byteBuffer: MockFailure.body(status: failStatus, model: model, authorization: request.headers[.authorization])))
                 }
                 if canned {
-                    let stream = UsageExtractor.withBytes(body.readableBytesView) { ByteSearch.firstIndex(of: streamMarker, in: $0) } != nil
+                    let stream = ByteSearch.withBytes(body.readableBytesView) { ByteSearch.firstIndex(of: streamMarker, in: $0) } != nil
                     return Response(
                         status: .ok, headers: [.contentType: stream ? "text/event-stream" : "application/json"],
                         body: .init(byteBuffer: stream ? cannedStream : cannedAnswer))

@@ -18,33 +18,19 @@ enum WorstCase {
     static let tokensPerImage = 1_600
     static let tokensPerRequest = 16
 
+    /// Counts the framing by the occurrences of its keys (an over-count, inside strings too, only
+    /// raises the bound).
     static func promptTokens(_ body: ByteBuffer) -> Int {
-        let bytes = body.readableBytesView
-        return bytes.count + tokensPerMessage * occurrences(of: role, in: bytes) + tokensPerTool
-            * occurrences(of: function, in: bytes) + tokensPerImage * occurrences(of: imageURL, in: bytes) + tokensPerRequest
+        ByteSearch.withBytes(body.readableBytesView) { bytes in
+            bytes.count + tokensPerMessage * ByteSearch.occurrences(of: role, in: bytes) + tokensPerTool
+                * ByteSearch.occurrences(of: function, in: bytes) + tokensPerImage * ByteSearch.occurrences(of: imageURL, in: bytes)
+                + tokensPerRequest
+        }
     }
 
     static let role = Array(#""role""#.utf8)
     static let function = Array(#""function""#.utf8)
     static let imageURL = Array(#""image_url""#.utf8)
-
-    /// Occurrences of `needle` in `bytes` (an over-count, inside strings too, only raises the bound).
-    static func occurrences(of needle: [UInt8], in bytes: ByteBufferView) -> Int {
-        guard let first = needle.first, bytes.count >= needle.count else { return 0 }
-        var count = 0
-        var index = bytes.startIndex
-        let last = bytes.endIndex - needle.count
-        while index <= last {
-            guard let found = bytes[index...last].firstIndex(of: first) else { break }
-            if bytes[found..<(found + needle.count)].elementsEqual(needle) {
-                count += 1
-                index = found + needle.count
-            } else {
-                index = found + 1
-            }
-        }
-        return count
-    }
 
     /// The body with `"<member>":<value>,` inserted after its opening brace (a byte copy), or nil
     /// when the body does not start with an object.

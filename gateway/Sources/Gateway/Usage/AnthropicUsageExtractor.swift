@@ -22,12 +22,12 @@ enum AnthropicUsageExtractor {
 
     /// The figures of the last (`first`: the first) `usage` object in `bytes`.
     static func figures(_ bytes: some Collection<UInt8>, first: Bool = false) -> Figures? {
-        UsageExtractor.withBytes(bytes) { bytes in
+        ByteSearch.withBytes(bytes) { bytes in
             let start =
                 first
                 ? ByteSearch.firstIndex(of: UsageExtractor.usageKey, in: bytes) : ByteSearch.lastIndex(of: UsageExtractor.usageKey, in: bytes)
             guard let start else { return nil }
-            let window = bytes.window(from: start)
+            let window = bytes.usageWindow(from: start)
             return Figures(
                 input: UsageExtractor.number(after: inputKey, in: window), output: UsageExtractor.number(after: outputKey, in: window),
                 cacheRead: UsageExtractor.number(after: cacheReadKey, in: window),

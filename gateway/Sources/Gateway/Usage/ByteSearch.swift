@@ -8,7 +8,8 @@
 
 /// A byte string found in bytes that lie contiguously, without copying them: `memchr` to each
 /// place the needle's first byte occurs, `memcmp` for the rest. The usage extractors and the
-/// stream usage filter read every byte of a relayed answer this way (bench/HISTORY.md, issue 18:
+/// stream usage filter read every byte of a relayed answer this way, and a budget's worst case
+/// every byte of the request (bench/HISTORY.md, issue 18:
 /// a byte-at-a-time Swift loop was the stream path's largest stage).
 enum ByteSearch {
     /// Where `needle` first occurs in `haystack`.
@@ -36,6 +37,23 @@ enum ByteSearch {
             index -= 1
         }
         return nil
+    }
+
+    /// How often `needle` occurs in `haystack`, counting occurrences that do not overlap.
+    static func occurrences(of needle: [UInt8], in haystack: UnsafeBufferPointer<UInt8>) -> Int {
+        var count = 0
+        var rest = haystack
+        while let at = firstIndex(of: needle, in: rest) {
+            count += 1
+            rest = UnsafeBufferPointer(rebasing: rest[(at + needle.count)...])
+        }
+        return count
+    }
+
+    /// Runs `body` over the bytes where they lie (copied once only when they are not contiguous).
+    static func withBytes<Result>(_ bytes: some Collection<UInt8>, _ body: (UnsafeBufferPointer<UInt8>) -> Result) -> Result {
+        if let result = bytes.withContiguousStorageIfAvailable(body) { return result }
+        return Array(bytes).withUnsafeBufferPointer(body)
     }
 
     /// The first index of `needle` in an array slice, in the slice's own indices.

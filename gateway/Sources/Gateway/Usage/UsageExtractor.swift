@@ -25,20 +25,14 @@ enum UsageExtractor {
     static let window = 512
 
     static func extract(_ bytes: some Collection<UInt8>) -> Usage? {
-        withBytes(bytes) { data in
+        ByteSearch.withBytes(bytes) { data in
             guard let start = ByteSearch.lastIndex(of: usageKey, in: data) else { return nil }
-            let window = data.window(from: start)
+            let window = data.usageWindow(from: start)
             let usage = Usage(
                 promptTokens: number(after: promptKey, in: window), completionTokens: number(after: completionKey, in: window),
                 cachedTokens: number(after: cachedKey, in: window))
             return usage.promptTokens == nil && usage.completionTokens == nil ? nil : usage
         }
-    }
-
-    /// Runs `body` over the bytes where they lie (copied once only when they are not contiguous).
-    static func withBytes<Result>(_ bytes: some Collection<UInt8>, _ body: (UnsafeBufferPointer<UInt8>) -> Result) -> Result {
-        if let result = bytes.withContiguousStorageIfAvailable(body) { return result }
-        return Array(bytes).withUnsafeBufferPointer(body)
     }
 
     static func number(after key: [UInt8], in window: UnsafeBufferPointer<UInt8>) -> Int? {
@@ -58,7 +52,7 @@ enum UsageExtractor {
 
 extension UnsafeBufferPointer<UInt8> {
     /// The bytes a usage object's figures are looked for in: up to ``UsageExtractor/window`` from `start`.
-    func window(from start: Int) -> UnsafeBufferPointer<UInt8> {
+    func usageWindow(from start: Int) -> UnsafeBufferPointer<UInt8> {
         UnsafeBufferPointer(rebasing: self[start..<Swift.min(count, start + UsageExtractor.window)])
     }
 }
