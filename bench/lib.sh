@@ -125,3 +125,16 @@ start_fast_upstream() {
     server { listen 127.0.0.1:$UPS; location / { default_type text/event-stream; return 200 '$stream'; } }"
     wait_ready "http://127.0.0.1:$UPP/"
 }
+
+# nginx `proxy_pass` (1 worker, keep-alive upstream pool of 64) in front of start_fast_upstream's
+# upstreams: the plain answer on $NGP, the event stream on $NGS.
+start_nginx_proxy() {
+    NGP=$(free_port)
+    NGS=$(free_port)
+    start_nginx proxy "
+    upstream plain { server 127.0.0.1:$UPP; keepalive 64; }
+    upstream stream { server 127.0.0.1:$UPS; keepalive 64; }
+    server { listen 127.0.0.1:$NGP; location / { proxy_pass http://plain; proxy_http_version 1.1; proxy_set_header Connection \"\"; proxy_buffering off; } }
+    server { listen 127.0.0.1:$NGS; location / { proxy_pass http://stream; proxy_http_version 1.1; proxy_set_header Connection \"\"; proxy_buffering off; } }"
+    wait_ready "http://127.0.0.1:$NGP/"
+}

@@ -16,13 +16,7 @@ log() { echo "proxy-fast.sh: $*" >&2; }
 source bench/lib.sh
 need wrk:wrk nginx:nginx-light
 start_fast_upstream
-NGP=$(free_port); NGS=$(free_port)
-start_nginx proxy "
-    upstream plain { server 127.0.0.1:$UPP; keepalive 64; }
-    upstream stream { server 127.0.0.1:$UPS; keepalive 64; }
-    server { listen 127.0.0.1:$NGP; location / { proxy_pass http://plain; proxy_http_version 1.1; proxy_set_header Connection \"\"; proxy_buffering off; } }
-    server { listen 127.0.0.1:$NGS; location / { proxy_pass http://stream; proxy_http_version 1.1; proxy_set_header Connection \"\"; proxy_buffering off; } }"
-wait_ready "http://127.0.0.1:$NGP/"
+start_nginx_proxy
 
 start_runtime
 cat > "$work/providers.json" <<JSON

@@ -34,11 +34,7 @@ BIN=$(cd "$FLOOR_TREE" && swift build -c release --show-bin-path)
 source bench/lib.sh
 need wrk:wrk nginx:nginx-light
 start_fast_upstream
-NGP=$(free_port)
-start_nginx proxy "
-    upstream plain { server 127.0.0.1:$UPP; keepalive 64; }
-    server { listen 127.0.0.1:$NGP; location / { proxy_pass http://plain; proxy_http_version 1.1; proxy_set_header Connection \"\"; } }"
-wait_ready "http://127.0.0.1:$NGP/"
+start_nginx_proxy
 start_runtime
 write_providers "$UPP"
 start_gateway
